@@ -1,0 +1,50 @@
+package io.chorus;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every Chorus setting, under one prefix. The README's settings table documents each one;
+ * {@code ChorusConfigDocumentationTest} keeps the two in step.
+ */
+@ConfigMapping(prefix = "chorus")
+public interface ChorusConfig {
+
+    /**
+     * This replica's id, carried in logs and in every message it publishes. When unset, a short random id is
+     * chosen at start (see {@link ReplicaIdConfigSource}).
+     */
+    String replicaId();
+
+    /** The backplane channel every replica publishes broadcast messages to and subscribes to. */
+    @WithDefault("MESSAGE_CHANNEL")
+    String channel();
+
+    /** Limits applied to what clients send. */
+    Limits limits();
+
+    /** How the Redis subscription heals itself after Redis is lost. */
+    Reconnect reconnect();
+
+    interface Limits {
+        /** Largest text message a client may send, in bytes; larger ones close the connection with 1009. */
+        @WithDefault("65536")
+        int maxMessageBytes();
+
+        /** Deepest JSON nesting accepted in a client frame; deeper frames get an {@code invalid_json} error. */
+        @WithDefault("32")
+        int maxJsonDepth();
+    }
+
+    interface Reconnect {
+        /** Delay before the first attempt to resubscribe after the subscription is lost. */
+        @WithDefault("100ms")
+        Duration initialDelay();
+
+        /** Cap of the doubling delay between resubscription attempts. */
+        @WithDefault("5s")
+        Duration maxDelay();
+    }
+}

@@ -1,0 +1,80 @@
+package io.chorus.protocol;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Turns a client's text frame into a {@link ClientCommand}, or a {@link ProtocolException} saying what is wrong. */
+public final class ClientFrameParser {
+
+    static final int MAX_REF_LENGTH = 64;
+
+    private final ObjectMapper mapper;
+
+    public ClientFrameParser(int maxDepth) {
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+                .build();
+        this.mapper = new ObjectMapper(factory);
+    }
+
+    public ClientCommand parse(String text) throws ProtocolException {
+        JsonNode frame = readTree(text);
+        if (frame == null || !frame.isObject()) {
+            throw new ProtocolException(ErrorCode.INVALID_FRAME, "a frame must be a JSON object", null);
+        }
+        String ref = ref(frame);
+        JsonNode type = frame.get("type");
+        if (type == null) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field: type", ref);
+        }
+        if (!type.isTextual()) {
+            throw new ProtocolException(ErrorCode.INVALID_FRAME, "type must be a string", ref);
+        }
+        switch (type.textValue()) {
+            case "publish":
+                JsonNode payload = frame.get("payload");
+                if (payload == null) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field: payload", ref);
+                }
+                return new ClientCommand.Publish(ref, payload);
+            default:
+                throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
+        }
+    }
+
+    private JsonNode readTree(String text) throws ProtocolException {
+        try (JsonParser parser = mapper.createParser(text)) {
+            JsonNode node = mapper.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new ProtocolException(ErrorCode.INVALID_JSON, "trailing data after the JSON value", null);
+            }
+            return node;
+        } catch (StreamConstraintsException e) {
+            throw new ProtocolException(ErrorCode.INVALID_JSON, "JSON nests too deeply", null);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.INVALID_JSON, "not valid JSON", null);
+        }
+    }
+
+    private static String ref(JsonNode frame) throws ProtocolException {
+        JsonNode ref = frame.get("ref");
+        if (ref == null || ref.isNull()) {
+            return null;
+        }
+        if (!ref.isTextual() || ref.textValue().length() > MAX_REF_LENGTH) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "ref must be a string of at most " + MAX_REF_LENGTH + " characters", null);
+        }
+        return ref.textValue();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 32 ? s : s.substring(0, 32) + "…";
+    }
+}

@@ -1,0 +1,26 @@
+package io.chorus.protocol;
+
+import io.quarkus.websockets.next.CloseReason;
+
+/** The WebSocket close codes Chorus sends, as documented in docs/protocol.md. */
+public final class CloseCodes {
+
+    /** RFC 6455 1001: the replica is shutting down; reconnect (to another replica). */
+    public static final CloseReason GOING_AWAY = new CloseReason(1001, "replica shutting down");
+    /** RFC 6455 1003: binary frames are not part of the protocol. */
+    public static final CloseReason BINARY_NOT_ACCEPTED = new CloseReason(1003, "binary frames are not accepted");
+
+    /** RFC 6455 1009: the message is larger than {@code chorus.limits.max-message-bytes}. */
+    public static final CloseReason MESSAGE_TOO_BIG = new CloseReason(1009, "message too big");
+    /** RFC 6455 1011: the server failed unexpectedly while handling this connection. */
+    public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
+
+    /** Whether a failure is the WebSocket codec refusing a message over the size limit. */
+    public static boolean isMessageTooBig(Throwable failure) {
+        String message = failure.getMessage();
+        return failure instanceof IllegalStateException && message != null && message.contains("max message size");
+    }
+
+    private CloseCodes() {
+    }
+}

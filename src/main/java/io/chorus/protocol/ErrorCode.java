@@ -1,0 +1,27 @@
+package io.chorus.protocol;
+
+/** The {@code code} of an {@code error} event, as documented in docs/protocol.md. */
+public enum ErrorCode {
+    /** The frame is not valid JSON, or nests deeper than allowed. */
+    INVALID_JSON("invalid_json"),
+    /** The frame is JSON but not an object with a string {@code type}. */
+    INVALID_FRAME("invalid_frame"),
+    /** The {@code type} is not one this protocol version knows. */
+    UNKNOWN_TYPE("unknown_type"),
+    /** A field the command needs is absent. */
+    MISSING_FIELD("missing_field"),
+    /** A field has the wrong JSON type or an out-of-range value. */
+    INVALID_FIELD("invalid_field"),
+    /** The backplane refused or failed the publish; the message was not delivered anywhere. */
+    BACKPLANE_UNAVAILABLE("backplane_unavailable");
+
+    private final String wire;
+
+    ErrorCode(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+}

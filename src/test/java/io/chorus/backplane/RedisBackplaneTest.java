@@ -1,0 +1,33 @@
+package io.chorus.backplane;
+
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.chorus.testing.RedisTestResource;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+
+/** The Redis backplane against a real Redis: each replica is its own RedisBackplane on the same server. */
+@QuarkusTest
+@WithTestResource(RedisTestResource.class)
+class RedisBackplaneTest extends BackplaneContract {
+
+    @Inject
+    ReactiveRedisDataSource redis;
+
+    @Inject
+    Vertx vertx;
+
+    @ConfigProperty(name = "quarkus.redis.hosts")
+    String hosts;
+
+    @Override
+    Backplane replica() {
+        return new RedisBackplane(redis, vertx, hosts, Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,109 @@
+package io.chorus.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A bare RFC 6455 client over a plain socket, for frames no well-behaved client library will send (invalid UTF-8,
+ * reserved opcodes). Reads server frames until a close frame and reports its code.
+ */
+public final class RawWebSocket implements AutoCloseable {
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    public RawWebSocket(URI base, String pathAndQuery) throws IOException {
+        socket = new Socket(base.getHost(), base.getPort());
+        socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                + Base64.getEncoder().encodeToString(nonce) + "\r\n\r\n";
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = readLine();
+        if (!status.contains(" 101 ")) {
+            throw new IOException("upgrade refused: " + status);
+        }
+        while (!readLine().isEmpty()) {
+            // headers
+        }
+    }
+
+    /** Sends one masked frame with FIN set. */
+    public void sendFrame(int opcode, byte[] payload) throws IOException {
+        sendFrame(opcode, payload, true);
+    }
+
+    /** Sends one masked frame; fin false leaves the message open for continuation frames (opcode 0). */
+    public void sendFrame(int opcode, byte[] payload, boolean fin) throws IOException {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write((fin ? 0x80 : 0) | opcode);
+        if (payload.length < 126) {
+            frame.write(0x80 | payload.length);
+        } else if (payload.length < 65536) {
+            frame.write(0x80 | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length & 0xff);
+        } else {
+            frame.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) ((long) payload.length >>> shift) & 0xff);
+            }
+        }
+        byte[] mask = new byte[4];
+        ThreadLocalRandom.current().nextBytes(mask);
+        frame.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            frame.write(payload[i] ^ mask[i % 4]);
+        }
+        out.write(frame.toByteArray());
+        out.flush();
+    }
+
+    /** Reads server frames, skipping data frames, until a close frame; returns its code (1005 if it has none). */
+    public int awaitCloseCode() throws IOException {
+        while (true) {
+            int b0 = in.readUnsignedByte();
+            int b1 = in.readUnsignedByte();
+            long length = b1 & 0x7f;
+            if (length == 126) {
+                length = in.readUnsignedShort();
+            } else if (length == 127) {
+                length = in.readLong();
+            }
+            byte[] payload = new byte[(int) length];
+            in.readFully(payload);
+            if ((b0 & 0x0f) == 0x8) {
+                return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,181 @@
+package io.chorus.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Chorus replica as a real process: the packaged application ({@code target/quarkus-app/quarkus-run.jar}) started
+ * with {@code java -jar} on a free port, its output kept in a log file.
+ */
+public final class ReplicaProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String id;
+    private final int port;
+    private final Path log;
+    private final Process process;
+
+    private ReplicaProcess(String id, int port, Path log, Process process) {
+        this.id = id;
+        this.port = port;
+        this.log = log;
+        this.process = process;
+    }
+
+    /** Starts a replica on Redis (hosts non-null) or on the embedded backplane (hosts null), and waits until it serves. */
+    public static ReplicaProcess start(String id, String redisHosts, String... extraProperties) {
+        try {
+            int port = RedisProcess.freePort();
+            Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
+            List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m",
+                    "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-Dchorus.replica-id=" + id));
+            if (redisHosts != null) {
+                command.add("-Dquarkus.redis.hosts=" + redisHosts);
+            }
+            for (String property : extraProperties) {
+                command.add("-D" + property);
+            }
+            command.addAll(List.of("-jar", appJar().toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment().remove("QUARKUS_REDIS_HOSTS");
+            ReplicaProcess replica = new ReplicaProcess(id, port, log, builder.start());
+            replica.awaitServing();
+            return replica;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Path appJar() {
+        Path jar = Paths.get(System.getProperty("chorus.app.jar", "target/quarkus-app/quarkus-run.jar"));
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests with `./mvnw verify`");
+        }
+        return jar;
+    }
+
+    private static String javaBinary() {
+        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private void awaitServing() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("replica " + id + " exited:\n" + log());
+            }
+            if (healthStatus("/q/health/live") == 200) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("replica " + id + " did not start:\n" + log());
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    public TestClient connect(String user) {
+        return TestClient.connect(baseUri(), user);
+    }
+
+    /** The HTTP status of a health endpoint, or -1 when the replica does not answer. */
+    public int healthStatus(String path) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(2))
+                    .GET().build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    public boolean isReady() {
+        return healthStatus("/q/health/ready") == 200;
+    }
+
+    public String get(String path) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(baseUri().resolve(path)).timeout(Duration.ofSeconds(2))
+                    .GET().build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: the replica vanishes without saying goodbye. */
+    public void kill() {
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(10));
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod; waits up to the timeout for the process to exit. */
+    public boolean terminate(Duration timeout) {
+        process.destroy();
+        return waitFor(timeout);
+    }
+
+    private boolean waitFor(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive() && !terminate(Duration.ofSeconds(15))) {
+            kill();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
