@@ -1,5 +1,7 @@
 package io.chorus.hub;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -7,7 +9,9 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
 
 /** The open client connections of this replica, and delivery of one already-encoded frame to all of them. */
 @Singleton
@@ -27,6 +31,20 @@ public class LocalConnections {
 
     public int count() {
         return open.size();
+    }
+
+    /** Closes every open connection with the reason; one Uni per connection. */
+    public List<Uni<Void>> closeAll(CloseReason reason) {
+        List<Uni<Void>> closing = new ArrayList<>();
+        for (WebSocketConnection connection : open) {
+            if (connection.isOpen()) {
+                closing.add(connection.close(reason).onFailure().recoverWithNull());
+            }
+        }
+        if (closing.isEmpty()) {
+            closing.add(Uni.createFrom().voidItem());
+        }
+        return closing;
     }
 
     /**

@@ -23,6 +23,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 
 /**
  * The client endpoint, {@code /ws}, speaking the protocol of docs/protocol.md. It hands each message to the
@@ -113,8 +114,12 @@ public class ChatSocket {
         if (CloseCodes.isMessageTooBig(failure)) {
             return connection.close(CloseCodes.MESSAGE_TOO_BIG);
         }
+        if (connection.isClosed() || failure instanceof HttpClosedException) {
+            LOG.debugf("Connection %s went away: %s", connection.id(), failure);
+            return Uni.createFrom().voidItem();
+        }
         LOG.errorf(failure, "Closing %s after an unexpected failure", connection.id());
-        return connection.isClosed() ? Uni.createFrom().voidItem() : connection.close(CloseCodes.INTERNAL_ERROR);
+        return connection.close(CloseCodes.INTERNAL_ERROR);
     }
 
     @OnClose
