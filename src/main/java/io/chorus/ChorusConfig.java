@@ -22,8 +22,18 @@ public interface ChorusConfig {
     @WithDefault("MESSAGE_CHANNEL")
     String channel();
 
+    /**
+     * Prefix of every other Redis key and channel Chorus uses: rooms publish on {@code <prefix>room:<name>}, direct
+     * messages on {@code <prefix>user:<id>}, presence lives in {@code <prefix>presence:{<scope>}:*}.
+     */
+    @WithDefault("chorus:")
+    String channelPrefix();
+
     /** Limits applied to what clients send. */
     Limits limits();
+
+    /** Cluster-wide presence. */
+    Presence presence();
 
     /** How the Redis subscription heals itself after Redis is lost. */
     Reconnect reconnect();
@@ -36,6 +46,28 @@ public interface ChorusConfig {
         /** Deepest JSON nesting accepted in a client frame; deeper frames get an {@code invalid_json} error. */
         @WithDefault("32")
         int maxJsonDepth();
+
+        /**
+         * How long a {@code join} (and a connection's own direct-message channel) may wait for the backplane
+         * subscription before the client gets {@code backplane_unavailable}.
+         */
+        @WithDefault("5s")
+        Duration joinTimeout();
+    }
+
+    interface Presence {
+        /** How long a connection stays present after its replica last refreshed it; bounds how long a dead
+         * replica's users linger. */
+        @WithDefault("30s")
+        Duration ttl();
+
+        /** How often each replica refreshes its connections' presence and sweeps expired ones. */
+        @WithDefault("10s")
+        Duration heartbeat();
+
+        /** Most user ids listed in a {@code members} or {@code online} answer (the count is always exact). */
+        @WithDefault("1000")
+        int maxListed();
     }
 
     interface Reconnect {

@@ -4,10 +4,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import jakarta.inject.Singleton;
 
+import io.chorus.protocol.Names;
 import io.quarkus.websockets.next.HandshakeRequest;
 
 /**
@@ -17,9 +17,6 @@ import io.quarkus.websockets.next.HandshakeRequest;
 @Singleton
 public class UserIdentity {
 
-    /** What a user id may look like: 1 to 64 letters, digits and {@code . _ - @ :}. */
-    public static final Pattern VALID = Pattern.compile("[A-Za-z0-9._@:-]{1,64}");
-
     private final AtomicLong anonymous = new AtomicLong();
 
     /** The user id of a handshake; empty when the request names an invalid one. */
@@ -28,7 +25,7 @@ public class UserIdentity {
         if (requested == null || requested.isEmpty()) {
             return Optional.of("anonymous-" + anonymous.incrementAndGet());
         }
-        return VALID.matcher(requested).matches() ? Optional.of(requested) : Optional.empty();
+        return Names.isUser(requested) ? Optional.of(requested) : Optional.empty();
     }
 
     static String queryParameter(String query, String name) {

@@ -5,11 +5,12 @@ import java.util.function.Consumer;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Cross-replica delivery. Whatever one replica publishes on a channel reaches every subscriber of that channel on
+ * Cross-replica delivery. Whatever one replica publishes on a channel reaches the subscriber of that channel on
  * every replica, its own included, once, in the order the backplane received it.
  * <p>
- * Two implementations pass one contract test ({@code BackplaneContract}): {@link RedisBackplane}, for a cluster,
- * and {@link LocalBackplane}, in-process, for a single replica with nothing else installed.
+ * A replica holds at most one subscription per channel; it fans out to its own connections itself. Two
+ * implementations pass one contract test ({@code BackplaneContract}): {@link RedisBackplane}, for a cluster, and
+ * {@link LocalBackplane}, in-process, for a single replica with nothing else installed.
  */
 public interface Backplane {
 
@@ -20,8 +21,10 @@ public interface Backplane {
     Uni<Void> publish(String channel, String message);
 
     /**
-     * Delivers each message published on the channel from now on to the consumer, and keeps doing so across
-     * connection losses until the subscription is closed. The consumer must not block.
+     * Delivers each message published on the channel, once the subscription is live, to the consumer, and keeps
+     * doing so across connection losses until the subscription is closed. The consumer must not block.
+     *
+     * @throws IllegalStateException when this backplane already has an open subscription to the channel
      */
     Subscription subscribe(String channel, Consumer<String> consumer);
 }

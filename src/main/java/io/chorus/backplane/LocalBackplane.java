@@ -1,75 +1,67 @@
 package io.chorus.backplane;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-
-import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
 
 /**
- * The embedded, in-process backplane: a single replica with nothing else installed. Messages stay inside this
- * JVM, so two replicas on it do not see each other (the seed's scenario 2).
+ * The embedded, in-process backplane. Each replica has its own {@code LocalBackplane}; replicas that share a
+ * {@link LocalBroker} hear each other, and nothing leaves the JVM. A replica with nothing else installed gets a
+ * broker of its own, so two such replicas do not see each other (the seed's scenario 2).
  */
 public final class LocalBackplane implements Backplane {
 
-    private static final Logger LOG = Logger.getLogger(LocalBackplane.class);
+    private final LocalBroker broker;
+    private final Map<String, LocalSubscription> subscriptions = new ConcurrentHashMap<>();
 
-    private final Map<String, List<LocalSubscription>> subscribers = new ConcurrentHashMap<>();
+    public LocalBackplane() {
+        this(new LocalBroker());
+    }
+
+    public LocalBackplane(LocalBroker broker) {
+        this.broker = broker;
+    }
 
     @Override
     public String description() {
         return "embedded in-process backplane (single replica; set quarkus.redis.hosts to join a cluster)";
     }
 
-    /** Serialised so that every subscriber sees all channels' messages in one order, as Redis gives. */
     @Override
-    public synchronized Uni<Void> publish(String channel, String message) {
-        for (LocalSubscription s : subscribers.getOrDefault(channel, List.of())) {
-            try {
-                s.consumer.accept(message);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "A subscriber of %s failed; the others still received the message", channel);
-            }
-        }
+    public Uni<Void> publish(String channel, String message) {
+        broker.publish(channel, message);
         return Uni.createFrom().voidItem();
     }
 
     @Override
     public Subscription subscribe(String channel, Consumer<String> consumer) {
         LocalSubscription subscription = new LocalSubscription(channel, consumer);
-        subscribers.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(subscription);
+        if (subscriptions.putIfAbsent(channel, subscription) != null) {
+            throw new IllegalStateException("already subscribed to " + channel);
+        }
+        broker.add(subscription);
+        subscription.markLive();
         return subscription;
     }
 
-    private final class LocalSubscription implements Subscription {
-        final String channel;
-        final Consumer<String> consumer;
-
+    private final class LocalSubscription extends ChannelSubscription implements LocalBroker.Receiver {
         LocalSubscription(String channel, Consumer<String> consumer) {
-            this.channel = channel;
-            this.consumer = consumer;
+            super(channel, consumer);
         }
 
         @Override
-        public boolean isLive() {
-            return subscribers.getOrDefault(channel, List.of()).contains(this);
-        }
-
-        @Override
-        public String downReason() {
-            return isLive() ? "" : "closed";
+        public void receive(String message) {
+            deliver(message);
         }
 
         @Override
         public void close() {
-            subscribers.computeIfPresent(channel, (c, list) -> {
-                list.remove(this);
-                return list.isEmpty() ? null : list;
-            });
+            if (markClosed()) {
+                broker.remove(this);
+                subscriptions.remove(channel(), this);
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.chorus.backplane;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -10,22 +9,20 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
 /**
- * The cluster backplane: Redis pub/sub through the reactive Quarkus Redis client. A publish is one {@code PUBLISH};
- * each subscription holds its own Redis connection and heals itself (see {@link RedisChannelSubscription}).
+ * The cluster backplane: Redis pub/sub through the reactive Quarkus Redis client. A publish is one {@code PUBLISH}
+ * through the pub/sub API; all subscriptions share one dedicated, self-healing connection ({@link RedisSubscriber}).
  */
-public final class RedisBackplane implements Backplane {
+public final class RedisBackplane implements Backplane, AutoCloseable {
 
     private final ReactivePubSubCommands<String> pubsub;
-    private final Vertx vertx;
+    private final RedisSubscriber subscriber;
     private final String address;
-    private final Backoff backoff;
 
     public RedisBackplane(ReactiveRedisDataSource redis, Vertx vertx, String address, Duration initialDelay,
             Duration maxDelay) {
         this.pubsub = redis.pubsub(String.class);
-        this.vertx = vertx;
+        this.subscriber = new RedisSubscriber(redis.getRedis(), vertx, new Backoff(initialDelay, maxDelay));
         this.address = address;
-        this.backoff = new Backoff(initialDelay, maxDelay);
     }
 
     @Override
@@ -40,10 +37,12 @@ public final class RedisBackplane implements Backplane {
 
     @Override
     public Subscription subscribe(String channel, Consumer<String> consumer) {
-        RedisChannelSubscription subscription = new RedisChannelSubscription(
-                (onEnd, onFailure) -> pubsub.subscribe(List.of(channel), consumer, onEnd, onFailure), channel, vertx,
-                backoff);
-        subscription.start();
-        return subscription;
+        return subscriber.subscribe(channel, consumer);
+    }
+
+    /** Closes every subscription and the subscriber connection. */
+    @Override
+    public void close() {
+        subscriber.close();
     }
 }

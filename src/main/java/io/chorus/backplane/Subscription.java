@@ -1,7 +1,12 @@
 package io.chorus.backplane;
 
-/** A live or healing subscription to one backplane channel. */
+import io.smallrye.mutiny.Uni;
+
+/** A subscription to one backplane channel: live, or healing. */
 public interface Subscription extends AutoCloseable {
+
+    /** The channel subscribed to. */
+    String channel();
 
     /** Whether messages published now will reach the consumer. */
     boolean isLive();
@@ -9,7 +14,13 @@ public interface Subscription extends AutoCloseable {
     /** Why the subscription is not live; empty while it is. */
     String downReason();
 
-    /** Stops delivery and releases the backplane resources; idempotent. */
+    /**
+     * Completes once the subscription is live — at once if it already is — so that every message published after
+     * that reaches the consumer. Fails if the subscription is closed first.
+     */
+    Uni<Void> whenLive();
+
+    /** Stops delivery and releases the channel; idempotent. */
     @Override
     void close();
 }

@@ -30,10 +30,10 @@ public class BroadcastSubscriber {
     }
 
     private void onMessage(String text) {
-        if (ServerFrames.isMessageEvent(text)) {
+        if (ServerFrames.isDeliverable(text)) {
             connections.deliver(text);
         } else {
-            LOG.warnf("Ignored a backplane message that is not a v%d message event (%d chars)",
+            LOG.warnf("Ignored a backplane message that is not a v%d event (%d chars)",
                     ServerFrames.VERSION, text.length());
         }
     }

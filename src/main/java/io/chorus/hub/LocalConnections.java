@@ -7,8 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Singleton;
 
-import org.jboss.logging.Logger;
-
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
@@ -16,8 +14,6 @@ import io.smallrye.mutiny.Uni;
 /** The open client connections of this replica, and delivery of one already-encoded frame to all of them. */
 @Singleton
 public class LocalConnections {
-
-    private static final Logger LOG = Logger.getLogger(LocalConnections.class);
 
     private final Set<WebSocketConnection> open = ConcurrentHashMap.newKeySet();
 
@@ -47,16 +43,8 @@ public class LocalConnections {
         return closing;
     }
 
-    /**
-     * Writes the same frame text to every open connection. Never blocks: each write is queued on its connection's
-     * event loop, in call order, so every connection sees frames in the order they were delivered here.
-     */
+    /** Writes the same frame to every open connection of this replica. */
     public void deliver(String frame) {
-        for (WebSocketConnection connection : open) {
-            if (connection.isOpen()) {
-                connection.sendText(frame).subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Dropped a frame for closing connection %s: %s", connection.id(), failure));
-            }
-        }
+        Fanout.write(open, frame);
     }
 }

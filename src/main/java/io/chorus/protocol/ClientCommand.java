@@ -8,7 +8,30 @@ public sealed interface ClientCommand {
     /** The client's correlation id, echoed in the {@code ack} or {@code error} it causes; may be null. */
     String ref();
 
-    /** {@code {"type":"publish","payload":…}}: deliver the payload to every client on every replica. */
-    record Publish(String ref, JsonNode payload) implements ClientCommand {
+    /**
+     * {@code {"type":"publish","payload":…}}: deliver the payload to every client on every replica, or, with
+     * {@code room}, to every member of the room.
+     */
+    record Publish(String ref, String room, JsonNode payload) implements ClientCommand {
+    }
+
+    /** {@code {"type":"direct","to":…,"payload":…}}: deliver to every connection of one user. */
+    record Direct(String ref, String to, JsonNode payload) implements ClientCommand {
+    }
+
+    /** {@code {"type":"join","room":…}}. */
+    record Join(String ref, String room) implements ClientCommand {
+    }
+
+    /** {@code {"type":"leave","room":…}}. */
+    record Leave(String ref, String room) implements ClientCommand {
+    }
+
+    /** {@code {"type":"members","room":…}}: who is in the room, cluster-wide. */
+    record ListMembers(String ref, String room) implements ClientCommand {
+    }
+
+    /** {@code {"type":"online"}}: who is connected, cluster-wide. */
+    record ListOnline(String ref) implements ClientCommand {
     }
 }

@@ -36,16 +36,48 @@ public final class ClientFrameParser {
         if (!type.isTextual()) {
             throw new ProtocolException(ErrorCode.INVALID_FRAME, "type must be a string", ref);
         }
-        switch (type.textValue()) {
-            case "publish":
-                JsonNode payload = frame.get("payload");
-                if (payload == null) {
-                    throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field: payload", ref);
-                }
-                return new ClientCommand.Publish(ref, payload);
-            default:
-                throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
+        return switch (type.textValue()) {
+            case "publish" -> new ClientCommand.Publish(ref, optionalRoom(frame, ref), required(frame, "payload", ref));
+            case "direct" -> new ClientCommand.Direct(ref, user(frame, "to", ref), required(frame, "payload", ref));
+            case "join" -> new ClientCommand.Join(ref, room(frame, ref));
+            case "leave" -> new ClientCommand.Leave(ref, room(frame, ref));
+            case "members" -> new ClientCommand.ListMembers(ref, room(frame, ref));
+            case "online" -> new ClientCommand.ListOnline(ref);
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
+        };
+    }
+
+    private static JsonNode required(JsonNode frame, String field, String ref) throws ProtocolException {
+        JsonNode value = frame.get(field);
+        if (value == null) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field: " + field, ref);
         }
+        return value;
+    }
+
+    private static String room(JsonNode frame, String ref) throws ProtocolException {
+        required(frame, "room", ref);
+        return optionalRoom(frame, ref);
+    }
+
+    private static String optionalRoom(JsonNode frame, String ref) throws ProtocolException {
+        JsonNode room = frame.get("room");
+        if (room == null || room.isNull()) {
+            return null;
+        }
+        if (!room.isTextual() || !Names.isRoom(room.textValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_ROOM,
+                    "a room name is 1 to 128 characters of A-Z a-z 0-9 . _ - : /", ref);
+        }
+        return room.textValue();
+    }
+
+    private static String user(JsonNode frame, String field, String ref) throws ProtocolException {
+        JsonNode value = required(frame, field, ref);
+        if (!value.isTextual() || !Names.isUser(value.textValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, field + " must be a valid user id", ref);
+        }
+        return value.textValue();
     }
 
     private JsonNode readTree(String text) throws ProtocolException {

@@ -12,6 +12,8 @@ public enum ErrorCode {
     MISSING_FIELD("missing_field"),
     /** A field has the wrong JSON type or an out-of-range value. */
     INVALID_FIELD("invalid_field"),
+    /** {@code room} is not a valid room name. */
+    INVALID_ROOM("invalid_room"),
     /** The backplane refused or failed the publish; the message was not delivered anywhere. */
     BACKPLANE_UNAVAILABLE("backplane_unavailable");
 

@@ -3,6 +3,7 @@ package io.chorus.protocol;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -35,19 +36,95 @@ public final class ServerFrames {
     }
 
     /**
-     * A message for clients. This very text travels over the backplane and is written, unchanged, to every
-     * receiving connection: it is encoded once per publish.
+     * A message for clients: to everyone (room and to null), to a room's members, or to one user's connections.
+     * This very text travels over the backplane and is written, unchanged, to every receiving connection: it is
+     * encoded once per publish.
      */
-    public static String message(String id, String replica, String from, long ts, JsonNode payload) {
+    public static String message(String id, String replica, String from, long ts, String room, String to,
+            JsonNode payload) {
         return write(g -> {
             start(g, "message");
             g.writeStringField("id", id);
             g.writeStringField("replica", replica);
             g.writeStringField("from", from);
             g.writeNumberField("ts", ts);
+            if (room != null) {
+                g.writeStringField("room", room);
+            }
+            if (to != null) {
+                g.writeStringField("to", to);
+            }
             g.writeFieldName("payload");
             MAPPER.writeTree(g, payload);
         });
+    }
+
+    /** A user became a member of a room (its first connection in it, anywhere in the cluster). */
+    public static String memberJoined(String room, String user, long ts) {
+        return presenceEvent("member_joined", room, user, ts);
+    }
+
+    /** A user stopped being a member of a room (its last connection left, closed, or expired). */
+    public static String memberLeft(String room, String user, long ts) {
+        return presenceEvent("member_left", room, user, ts);
+    }
+
+    private static String presenceEvent(String type, String room, String user, long ts) {
+        return write(g -> {
+            start(g, type);
+            g.writeStringField("room", room);
+            g.writeStringField("user", user);
+            g.writeNumberField("ts", ts);
+        });
+    }
+
+    /** Answers {@code join} once the room's messages are guaranteed to reach the connection. */
+    public static String joined(String room, String ref) {
+        return roomReply("joined", room, ref);
+    }
+
+    public static String left(String room, String ref) {
+        return roomReply("left", room, ref);
+    }
+
+    private static String roomReply(String type, String room, String ref) {
+        return write(g -> {
+            start(g, type);
+            g.writeStringField("room", room);
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
+    }
+
+    public static String members(String room, List<String> users, String ref) {
+        return write(g -> {
+            start(g, "members");
+            g.writeStringField("room", room);
+            writeUsers(g, users);
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
+    }
+
+    public static String online(long count, List<String> users, String ref) {
+        return write(g -> {
+            start(g, "online");
+            g.writeNumberField("count", count);
+            writeUsers(g, users);
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
+    }
+
+    private static void writeUsers(JsonGenerator g, List<String> users) throws IOException {
+        g.writeArrayFieldStart("users");
+        for (String user : users) {
+            g.writeString(user);
+        }
+        g.writeEndArray();
     }
 
     /** Confirms that the backplane accepted a publish that carried a {@code ref}. */
@@ -71,16 +148,19 @@ public final class ServerFrames {
     }
 
     /**
-     * Whether text from the backplane is a message event of this protocol version. Reads only the leading
-     * {@code v} and {@code type} fields, which {@link #message} always writes first.
+     * Whether text from the backplane is an event of this protocol version that clients may receive: a
+     * {@code message} or a presence event. Reads only the leading {@code v} and {@code type} fields, which every
+     * event starts with; anything else on a Chorus channel is dropped, never forwarded.
      */
-    public static boolean isMessageEvent(String text) {
+    public static boolean isDeliverable(String text) {
         try (JsonParser p = MAPPER.createParser(text)) {
-            return p.nextToken() == JsonToken.START_OBJECT
-                    && "v".equals(p.nextFieldName())
-                    && p.nextToken() == JsonToken.VALUE_NUMBER_INT && p.getIntValue() == VERSION
-                    && "type".equals(p.nextFieldName())
-                    && "message".equals(p.nextTextValue());
+            if (p.nextToken() != JsonToken.START_OBJECT || !"v".equals(p.nextFieldName())
+                    || p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() != VERSION
+                    || !"type".equals(p.nextFieldName())) {
+                return false;
+            }
+            String type = p.nextTextValue();
+            return "message".equals(type) || "member_joined".equals(type) || "member_left".equals(type);
         } catch (IOException e) {
             return false;
         }

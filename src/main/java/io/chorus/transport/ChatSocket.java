@@ -6,6 +6,8 @@ import io.chorus.ChorusConfig;
 import io.chorus.auth.UserIdentity;
 import io.chorus.backplane.Backplane;
 import io.chorus.hub.LocalConnections;
+import io.chorus.hub.RoomRegistry;
+import io.chorus.hub.UserRegistry;
 import io.chorus.protocol.ClientCommand;
 import io.chorus.protocol.ClientFrameParser;
 import io.chorus.protocol.CloseCodes;
@@ -42,24 +44,31 @@ public class ChatSocket {
 
     private final Backplane backplane;
     private final LocalConnections connections;
+    private final RoomRegistry rooms;
+    private final UserRegistry users;
     private final UserIdentity identity;
     private final MessageIds ids;
     private final ClientFrameParser parser;
     private final String replicaId;
-    private final String channel;
+    private final String broadcastChannel;
 
-    ChatSocket(Backplane backplane, LocalConnections connections, UserIdentity identity, MessageIds ids,
-            ChorusConfig config) {
+    ChatSocket(Backplane backplane, LocalConnections connections, RoomRegistry rooms, UserRegistry users,
+            UserIdentity identity, MessageIds ids, ChorusConfig config) {
         this.backplane = backplane;
         this.connections = connections;
+        this.rooms = rooms;
+        this.users = users;
         this.identity = identity;
         this.ids = ids;
         this.parser = new ClientFrameParser(config.limits().maxJsonDepth());
         this.replicaId = config.replicaId();
-        this.channel = config.channel();
+        this.broadcastChannel = config.channel();
     }
 
-    /** Sends {@code welcome}; the connection receives every message delivered after it. */
+    /**
+     * Registers the connection (its user's direct-message channel, online presence), then sends {@code welcome}; the
+     * connection receives every broadcast delivered after it.
+     */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
         var user = identity.userOf(connection.handshakeRequest());
@@ -67,8 +76,15 @@ public class ChatSocket {
             return connection.close(INVALID_USER);
         }
         connection.userData().put(USER, user.get());
-        return connection.sendText(ServerFrames.welcome(replicaId, connection.id(), user.get()))
-                .invoke(() -> connections.add(connection));
+        return users.connect(connection, user.get())
+                .chain(() -> connection.sendText(ServerFrames.welcome(replicaId, connection.id(), user.get())))
+                .onTermination().invoke(() -> {
+                    if (connection.isOpen()) {
+                        connections.add(connection);
+                    } else {
+                        onClose(connection); // closed while opening: @OnClose may have run before registration ended
+                    }
+                });
     }
 
     @OnTextMessage
@@ -79,25 +95,53 @@ public class ChatSocket {
         } catch (ProtocolException e) {
             return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
+        String user = connection.userData().get(USER);
         if (command instanceof ClientCommand.Publish publish) {
-            return publish(publish, connection);
+            String channel = publish.room() == null ? broadcastChannel : rooms.channelOf(publish.room());
+            return publish(connection, publish.ref(), channel, (id, ts) -> ServerFrames.message(id, replicaId, user, ts,
+                    publish.room(), null, publish.payload()));
+        } else if (command instanceof ClientCommand.Direct direct) {
+            return publish(connection, direct.ref(), users.channelOf(direct.to()), (id, ts) -> ServerFrames.message(id,
+                    replicaId, user, ts, null, direct.to(), direct.payload()));
+        } else if (command instanceof ClientCommand.Join join) {
+            return rooms.join(join.room(), connection, user).onItemOrFailure().transformToUni((ok, failure) -> failure == null
+                    ? connection.sendText(ServerFrames.joined(join.room(), join.ref()))
+                    : connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
+                            "could not join " + join.room() + ": the backplane is unavailable", join.ref())));
+        } else if (command instanceof ClientCommand.Leave leave) {
+            return rooms.leave(leave.room(), connection)
+                    .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
+        } else if (command instanceof ClientCommand.ListMembers list) {
+            return answer(connection, list.ref(), rooms.members(list.room())
+                    .map(members -> ServerFrames.members(list.room(), members.users(), list.ref())));
+        } else if (command instanceof ClientCommand.ListOnline list) {
+            return answer(connection, list.ref(), users.online()
+                    .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
         }
         throw new IllegalStateException("unhandled command " + command);
     }
 
-    private Uni<Void> publish(ClientCommand.Publish publish, WebSocketConnection connection) {
+    /** Encodes the message once, with a fresh id and timestamp, and publishes it once; acks or reports failure. */
+    private Uni<Void> publish(WebSocketConnection connection, String ref, String channel, MessageEncoder encoder) {
         String id = ids.next();
-        String frame = ServerFrames.message(id, replicaId, connection.userData().get(USER),
-                System.currentTimeMillis(), publish.payload());
+        String frame = encoder.encode(id, System.currentTimeMillis());
         return backplane.publish(channel, frame).onItemOrFailure().transformToUni((ok, failure) -> {
             if (failure != null) {
                 LOG.debugf("Publish %s failed: %s", id, failure);
                 return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
-                        "the message was not delivered: the backplane is unavailable", publish.ref()));
+                        "the message was not delivered: the backplane is unavailable", ref));
             }
-            return publish.ref() == null ? Uni.createFrom().voidItem()
-                    : connection.sendText(ServerFrames.ack(publish.ref(), id));
+            return ref == null ? Uni.createFrom().voidItem() : connection.sendText(ServerFrames.ack(ref, id));
         });
+    }
+
+    private interface MessageEncoder {
+        String encode(String id, long ts);
+    }
+
+    private static Uni<Void> answer(WebSocketConnection connection, String ref, Uni<String> reply) {
+        return reply.onItemOrFailure().transformToUni((frame, failure) -> connection.sendText(failure == null ? frame
+                : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, "presence is unavailable", ref)));
     }
 
     @OnBinaryMessage
@@ -125,5 +169,10 @@ public class ChatSocket {
     @OnClose
     void onClose(WebSocketConnection connection) {
         connections.remove(connection);
+        String user = connection.userData().get(USER);
+        if (user != null) {
+            rooms.leaveAll(connection);
+            users.disconnect(connection, user);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.chorus.backplane;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -27,12 +28,48 @@ abstract class BackplaneContract {
 
     private final List<Subscription> subscriptions = new ArrayList<>();
 
-    /** The backplane as one more replica sees it; replicas made by one test share one medium. */
+    /** The backplane of one more replica; replicas made by one test class share one medium. */
     abstract Backplane replica();
+
+    /** Releases what {@link #replica()} made, after each test. */
+    void closeReplicas() {
+    }
 
     @AfterEach
     void closeSubscriptions() {
         subscriptions.forEach(Subscription::close);
+        closeReplicas();
+    }
+
+    @Test
+    void secondSubscriptionToTheSameChannelOnOneReplicaIsRefused() {
+        String channel = channel();
+        Backplane replica = replica();
+        subscribe(replica, channel);
+        assertThrows(IllegalStateException.class, () -> replica.subscribe(channel, m -> {
+        }));
+    }
+
+    @Test
+    void channelSubscribedAgainRightAfterCloseReceivesWhatIsPublishedOnceLive() throws InterruptedException {
+        String channel = channel();
+        Backplane replica = replica();
+        for (int round = 0; round < 20; round++) {
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            Subscription subscription = replica.subscribe(channel, received::add);
+            subscription.whenLive().await().atMost(TIMEOUT);
+            replica.publish(channel, "round-" + round).await().atMost(TIMEOUT);
+            assertEquals("round-" + round, received.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            subscription.close();
+        }
+    }
+
+    @Test
+    void whenLiveFailsOnceTheSubscriptionIsClosed() {
+        Subscription subscription = replica().subscribe(channel(), m -> {
+        });
+        subscription.close();
+        assertThrows(RuntimeException.class, () -> subscription.whenLive().await().atMost(TIMEOUT));
     }
 
     @Test

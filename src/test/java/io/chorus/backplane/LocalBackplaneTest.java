@@ -1,12 +1,12 @@
 package io.chorus.backplane;
 
-/** The embedded backplane: every replica in one JVM shares one instance. */
+/** The embedded backplane: the replicas of one test share a broker, as replicas in one JVM could. */
 class LocalBackplaneTest extends BackplaneContract {
 
-    private final LocalBackplane shared = new LocalBackplane();
+    private final LocalBroker broker = new LocalBroker();
 
     @Override
     Backplane replica() {
-        return shared;
+        return new LocalBackplane(broker);
     }
 }

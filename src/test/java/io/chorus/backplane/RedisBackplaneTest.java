@@ -1,6 +1,8 @@
 package io.chorus.backplane;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import jakarta.inject.Inject;
 
@@ -26,8 +28,18 @@ class RedisBackplaneTest extends BackplaneContract {
     @ConfigProperty(name = "quarkus.redis.hosts")
     String hosts;
 
+    private final List<RedisBackplane> replicas = new ArrayList<>();
+
     @Override
     Backplane replica() {
-        return new RedisBackplane(redis, vertx, hosts, Duration.ofMillis(100), Duration.ofSeconds(1));
+        RedisBackplane replica = new RedisBackplane(redis, vertx, hosts, Duration.ofMillis(100), Duration.ofSeconds(1));
+        replicas.add(replica);
+        return replica;
+    }
+
+    @Override
+    void closeReplicas() {
+        replicas.forEach(RedisBackplane::close);
+        replicas.clear();
     }
 }

@@ -1,0 +1,84 @@
+package io.chorus.backplane;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import io.smallrye.mutiny.Uni;
+
+/** The state both backplanes keep for one subscription: its consumer, whether it is live, and why not. */
+abstract class ChannelSubscription implements Subscription {
+
+    private final String channel;
+    private final Consumer<String> consumer;
+    private volatile boolean live;
+    private volatile boolean closed;
+    private volatile String downReason = "not subscribed yet";
+    private volatile CompletableFuture<Void> nextLive = new CompletableFuture<>();
+
+    ChannelSubscription(String channel, Consumer<String> consumer) {
+        this.channel = channel;
+        this.consumer = consumer;
+    }
+
+    @Override
+    public String channel() {
+        return channel;
+    }
+
+    void deliver(String message) {
+        if (!closed) {
+            consumer.accept(message);
+        }
+    }
+
+    synchronized void markLive() {
+        if (closed) {
+            return;
+        }
+        live = true;
+        downReason = "";
+        nextLive.complete(null);
+    }
+
+    synchronized void markDown(String reason) {
+        if (closed) {
+            return;
+        }
+        live = false;
+        downReason = reason;
+        if (nextLive.isDone()) {
+            nextLive = new CompletableFuture<>();
+        }
+    }
+
+    /** Marks the subscription closed; returns false if it already was. */
+    synchronized boolean markClosed() {
+        if (closed) {
+            return false;
+        }
+        closed = true;
+        live = false;
+        downReason = "closed";
+        IllegalStateException closedFailure = new IllegalStateException("subscription to " + channel + " closed");
+        if (!nextLive.completeExceptionally(closedFailure)) {
+            nextLive = CompletableFuture.failedFuture(closedFailure);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean isLive() {
+        return live;
+    }
+
+    @Override
+    public String downReason() {
+        return downReason;
+    }
+
+    @Override
+    public Uni<Void> whenLive() {
+        CompletableFuture<Void> future = nextLive;
+        return Uni.createFrom().completionStage(future);
+    }
+}

@@ -1,0 +1,236 @@
+package io.chorus.backplane;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * All of a replica's Redis channel subscriptions over ONE dedicated connection, with channels added and removed
+ * as rooms gain and lose local members.
+ * <p>
+ * A subscription is live once Redis confirms its {@code SUBSCRIBE}. Redis answers commands on a connection in
+ * order, so the n-th {@code subscribe} confirmation for a channel answers the n-th {@code SUBSCRIBE} sent for it;
+ * counting both per channel keeps an unsubscribe-then-resubscribe from being confirmed by a stale answer.
+ * <p>
+ * When the connection ends or fails, every subscription goes down with the reason; the subscriber reconnects after
+ * a capped exponential backoff and resubscribes to every open channel — the failure Socket.IO (#4845), Action
+ * Cable (rails#27659) and Reverb (#258) got wrong. Each connection has a generation number, so the end and
+ * exception callbacks of one lost connection cause one reconnect, not two.
+ */
+final class RedisSubscriber {
+
+    private static final Logger LOG = Logger.getLogger(RedisSubscriber.class);
+    private static final int CHANNELS_PER_COMMAND = 500;
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final Backoff backoff;
+    private final Map<String, RedisChannelSubscription> subscriptions = new ConcurrentHashMap<>();
+
+    // guarded by this
+    private RedisConnection connection;
+    private int generation;
+    private boolean connecting;
+    private int failedAttempts;
+    private long retryTimer = -1;
+    private boolean closed;
+    private final Map<String, int[]> sentAndConfirmed = new HashMap<>();
+
+    RedisSubscriber(Redis redis, Vertx vertx, Backoff backoff) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.backoff = backoff;
+    }
+
+    synchronized Subscription subscribe(String channel, Consumer<String> consumer) {
+        if (closed) {
+            throw new IllegalStateException("the Redis subscriber is closed");
+        }
+        RedisChannelSubscription subscription = new RedisChannelSubscription(channel, consumer);
+        if (subscriptions.putIfAbsent(channel, subscription) != null) {
+            throw new IllegalStateException("already subscribed to " + channel);
+        }
+        if (connection != null) {
+            sendSubscribe(List.of(subscription));
+        } else {
+            subscription.markDown(connecting || retryTimer >= 0 ? "connecting to Redis" : "not subscribed yet");
+            connectIfIdle();
+        }
+        return subscription;
+    }
+
+    /** Number of channels subscribed to, for diagnostics and tests. */
+    int channelCount() {
+        return subscriptions.size();
+    }
+
+    synchronized void close() {
+        closed = true;
+        subscriptions.values().forEach(RedisChannelSubscription::markClosed);
+        subscriptions.clear();
+        if (retryTimer >= 0) {
+            vertx.cancelTimer(retryTimer);
+        }
+        if (connection != null) {
+            connection.close().subscribe().with(ok -> {
+            }, failure -> {
+            });
+            connection = null;
+        }
+    }
+
+    private synchronized void unsubscribe(RedisChannelSubscription subscription) {
+        if (!subscriptions.remove(subscription.channel(), subscription) || connection == null) {
+            return;
+        }
+        forgetSettledCounts(subscription.channel());
+        send(Request.cmd(Command.UNSUBSCRIBE).arg(subscription.channel()), "UNSUBSCRIBE");
+    }
+
+    private void connectIfIdle() {
+        if (connecting || retryTimer >= 0 || connection != null || closed) {
+            return;
+        }
+        connecting = true;
+        int gen = ++generation;
+        redis.connect().subscribe().with(conn -> connected(gen, conn),
+                failure -> lost(gen, "cannot connect to Redis: " + failure.getMessage()));
+    }
+
+    private synchronized void connected(int gen, RedisConnection conn) {
+        connecting = false;
+        if (closed || gen != generation) {
+            conn.close().subscribe().with(ok -> {
+            }, failure -> {
+            });
+            return;
+        }
+        connection = conn;
+        sentAndConfirmed.clear();
+        conn.handler(response -> onPush(gen, response));
+        conn.endHandler(() -> lost(gen, "the Redis connection closed"));
+        conn.exceptionHandler(failure -> lost(gen, "the Redis connection failed: " + failure));
+        if (failedAttempts > 0) {
+            LOG.infof("Reconnected to Redis after %d failed attempt(s); resubscribing to %d channel(s)",
+                    failedAttempts, subscriptions.size());
+        }
+        failedAttempts = 0;
+        sendSubscribe(new ArrayList<>(subscriptions.values()));
+    }
+
+    private void sendSubscribe(List<RedisChannelSubscription> batch) {
+        for (int from = 0; from < batch.size(); from += CHANNELS_PER_COMMAND) {
+            Request subscribe = Request.cmd(Command.SUBSCRIBE);
+            for (RedisChannelSubscription s : batch.subList(from, Math.min(batch.size(), from + CHANNELS_PER_COMMAND))) {
+                int[] counts = sentAndConfirmed.computeIfAbsent(s.channel(), c -> new int[2]);
+                s.awaitConfirmation(++counts[0]);
+                subscribe.arg(s.channel());
+            }
+            send(subscribe, "SUBSCRIBE");
+        }
+    }
+
+    private void send(Request request, String what) {
+        RedisConnection conn = connection;
+        int gen = generation;
+        conn.send(request).subscribe().with(ok -> {
+        }, failure -> lost(gen, what + " failed: " + failure.getMessage()));
+    }
+
+    private void onPush(int gen, Response push) {
+        if (push == null || push.size() < 3) {
+            return;
+        }
+        String kind = push.get(0).toString();
+        String channel = push.get(1).toString();
+        if ("message".equals(kind)) {
+            RedisChannelSubscription subscription = subscriptions.get(channel);
+            if (subscription != null) {
+                subscription.deliver(push.get(2).toString());
+            }
+        } else if ("subscribe".equals(kind)) {
+            confirmed(gen, channel);
+        }
+    }
+
+    private synchronized void confirmed(int gen, String channel) {
+        if (gen != generation) {
+            return;
+        }
+        int[] counts = sentAndConfirmed.computeIfAbsent(channel, c -> new int[2]);
+        counts[1]++;
+        RedisChannelSubscription subscription = subscriptions.get(channel);
+        if (subscription == null) {
+            forgetSettledCounts(channel);
+        } else if (counts[1] >= subscription.awaitedConfirmation) {
+            subscription.markLive();
+        }
+    }
+
+    /** Drops a closed channel's counts once no confirmation is outstanding, so churned rooms leave nothing behind. */
+    private void forgetSettledCounts(String channel) {
+        int[] counts = sentAndConfirmed.get(channel);
+        if (counts != null && counts[0] == counts[1]) {
+            sentAndConfirmed.remove(channel);
+        }
+    }
+
+    private synchronized void lost(int gen, String reason) {
+        if (closed || gen != generation) {
+            return;
+        }
+        generation++;
+        connecting = false;
+        if (connection != null) {
+            connection.close().subscribe().with(ok -> {
+            }, failure -> {
+            });
+            connection = null;
+        }
+        subscriptions.values().forEach(s -> s.markDown(reason));
+        long delay = backoff.delay(failedAttempts++).toMillis();
+        if (failedAttempts == 1) {
+            LOG.warnf("Redis subscriptions are down (%s); reconnecting in %d ms", reason, delay);
+        } else {
+            LOG.debugf("Redis subscriptions still down (%s); attempt %d in %d ms", reason, failedAttempts, delay);
+        }
+        retryTimer = vertx.setTimer(Math.max(1, delay), id -> retry());
+    }
+
+    private synchronized void retry() {
+        retryTimer = -1;
+        connectIfIdle();
+    }
+
+    private final class RedisChannelSubscription extends ChannelSubscription {
+        // guarded by RedisSubscriber.this
+        int awaitedConfirmation;
+
+        RedisChannelSubscription(String channel, Consumer<String> consumer) {
+            super(channel, consumer);
+        }
+
+        void awaitConfirmation(int nth) {
+            awaitedConfirmation = nth;
+        }
+
+        @Override
+        public void close() {
+            if (markClosed()) {
+                unsubscribe(this);
+            }
+        }
+    }
+}

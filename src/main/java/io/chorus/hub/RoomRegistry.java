@@ -1,0 +1,128 @@
+package io.chorus.hub;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.chorus.ChorusConfig;
+import io.chorus.backplane.Backplane;
+import io.chorus.presence.Members;
+import io.chorus.presence.Presence;
+import io.chorus.presence.PresenceListener;
+import io.chorus.protocol.ServerFrames;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Rooms: which local connections are in which room, the room's backplane subscription while it has a local member,
+ * and the room's cluster-wide presence, with {@code member_joined}/{@code member_left} published to the room when a
+ * user's first connection arrives or its last one goes.
+ */
+@Singleton
+public class RoomRegistry implements PresenceListener {
+
+    private static final Logger LOG = Logger.getLogger(RoomRegistry.class);
+
+    private final LocalGroups rooms;
+    private final Presence presence;
+    private final Backplane backplane;
+    private final Duration joinTimeout;
+    private final int maxListed;
+
+    RoomRegistry(Backplane backplane, Presence presence, ChorusConfig config) {
+        this.rooms = new LocalGroups(backplane, config.channelPrefix() + "room:");
+        this.presence = presence;
+        this.backplane = backplane;
+        this.joinTimeout = config.limits().joinTimeout();
+        this.maxListed = config.presence().maxListed();
+        presence.listen(this);
+    }
+
+    /** The backplane channel a room's messages and presence events travel on. */
+    public String channelOf(String room) {
+        return rooms.channelOf(room);
+    }
+
+    /**
+     * Makes the connection a member. Completes once the room's subscription is live — every message published to
+     * the room afterwards reaches it — or fails with a {@link TimeoutException} after {@code chorus.limits.join-timeout},
+     * leaving the connection out of the room.
+     */
+    public Uni<Void> join(String room, WebSocketConnection connection, String user) {
+        return rooms.add(room, connection)
+                .ifNoItem().after(joinTimeout).failWith(TimeoutException::new)
+                .onFailure().invoke(() -> rooms.remove(room, connection))
+                .chain(added -> added && connection.isOpen() ? enterPresence(room, connection, user)
+                        : Uni.createFrom().voidItem());
+    }
+
+    private Uni<Void> enterPresence(String room, WebSocketConnection connection, String user) {
+        return presence.add(room, connection.id(), user)
+                .chain(first -> first ? announce(ServerFrames.memberJoined(room, user, System.currentTimeMillis()), room)
+                        : Uni.createFrom().voidItem())
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("Presence of %s in %s not recorded yet (%s); the heartbeat will", user, room, failure);
+                    return null;
+                });
+    }
+
+    /** Ends the membership; completes when presence is updated (errors are logged, presence heals by expiry). */
+    public Uni<Void> leave(String room, WebSocketConnection connection) {
+        if (!rooms.remove(room, connection)) {
+            return Uni.createFrom().voidItem();
+        }
+        return presence.remove(room, connection.id())
+                .chain(user -> user == null ? Uni.createFrom().voidItem()
+                        : announce(ServerFrames.memberLeft(room, user, System.currentTimeMillis()), room))
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("Presence of a connection in %s not removed (%s); it will expire", room, failure);
+                    return null;
+                });
+    }
+
+    /** Leaves every room the connection is in (it closed). */
+    public void leaveAll(WebSocketConnection connection) {
+        for (String room : rooms.groupsOf(connection)) {
+            leave(room, connection).subscribe().with(ok -> {
+            }, failure -> {
+            });
+        }
+    }
+
+    public Uni<Members> members(String room) {
+        return presence.members(room, maxListed);
+    }
+
+    /** Rooms with at least one member on this replica (each is one backplane subscription). */
+    public int localRoomCount() {
+        return rooms.size();
+    }
+
+    @Override
+    public void joined(String scope, String user) {
+        if (!UserRegistry.ONLINE.equals(scope)) {
+            announce(ServerFrames.memberJoined(scope, user, System.currentTimeMillis()), scope)
+                    .subscribe().with(ok -> {
+                    }, failure -> {
+                    });
+        }
+    }
+
+    @Override
+    public void left(String scope, String user) {
+        if (!UserRegistry.ONLINE.equals(scope)) {
+            announce(ServerFrames.memberLeft(scope, user, System.currentTimeMillis()), scope)
+                    .subscribe().with(ok -> {
+                    }, failure -> {
+                    });
+        }
+    }
+
+    private Uni<Void> announce(String event, String room) {
+        return backplane.publish(channelOf(room), event)
+                .onFailure().invoke(failure -> LOG.debugf("Presence event for %s not published: %s", room, failure));
+    }
+}

@@ -1,0 +1,68 @@
+package io.chorus.hub;
+
+import java.time.Duration;
+
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.chorus.ChorusConfig;
+import io.chorus.backplane.Backplane;
+import io.chorus.presence.Members;
+import io.chorus.presence.Presence;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Users: the local connections of each user, on the user's own backplane channel (for direct messages, subscribed
+ * while the user has a connection here), and who is online across the cluster.
+ */
+@Singleton
+public class UserRegistry {
+
+    /** The presence scope of everyone connected. Not a valid room name, so it never collides with a room. */
+    static final String ONLINE = "@online";
+
+    private static final Logger LOG = Logger.getLogger(UserRegistry.class);
+
+    private final LocalGroups users;
+    private final Presence presence;
+    private final Duration subscribeTimeout;
+    private final int maxListed;
+
+    UserRegistry(Backplane backplane, Presence presence, ChorusConfig config) {
+        this.users = new LocalGroups(backplane, config.channelPrefix() + "user:");
+        this.presence = presence;
+        this.subscribeTimeout = config.limits().joinTimeout();
+        this.maxListed = config.presence().maxListed();
+    }
+
+    /** The backplane channel a user's direct messages travel on. */
+    public String channelOf(String user) {
+        return users.channelOf(user);
+    }
+
+    /**
+     * Registers a new connection of the user. Completes once direct messages to the user reach it, or after the
+     * join timeout if the backplane is away (the subscription then heals by itself).
+     */
+    public Uni<Void> connect(WebSocketConnection connection, String user) {
+        presence.add(ONLINE, connection.id(), user).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Online presence of %s not recorded yet: %s", user, failure));
+        return users.add(user, connection).replaceWithVoid()
+                .ifNoItem().after(subscribeTimeout).recoverWithItem(() -> {
+                    LOG.debugf("Direct messages to %s are not subscribed yet; continuing", user);
+                    return null;
+                });
+    }
+
+    public void disconnect(WebSocketConnection connection, String user) {
+        users.remove(user, connection);
+        presence.remove(ONLINE, connection.id()).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Online presence of %s not removed (%s); it will expire", user, failure));
+    }
+
+    public Uni<Members> online() {
+        return presence.members(ONLINE, maxListed);
+    }
+}

@@ -1,0 +1,57 @@
+package io.chorus.presence;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.smallrye.mutiny.Uni;
+
+/** Presence for a single replica on the embedded backplane: in memory, nothing to expire. */
+public final class LocalPresence implements Presence {
+
+    private final Map<String, Scope> scopes = new HashMap<>();
+
+    private static final class Scope {
+        final Map<String, String> userOfConnection = new HashMap<>();
+        final Map<String, Integer> connectionsOfUser = new HashMap<>();
+    }
+
+    @Override
+    public synchronized Uni<Boolean> add(String scope, String connectionId, String user) {
+        Scope s = scopes.computeIfAbsent(scope, k -> new Scope());
+        if (s.userOfConnection.putIfAbsent(connectionId, user) != null) {
+            return Uni.createFrom().item(false);
+        }
+        return Uni.createFrom().item(s.connectionsOfUser.merge(user, 1, Integer::sum) == 1);
+    }
+
+    @Override
+    public synchronized Uni<String> remove(String scope, String connectionId) {
+        Scope s = scopes.get(scope);
+        String user = s == null ? null : s.userOfConnection.remove(connectionId);
+        if (user == null) {
+            return Uni.createFrom().nullItem();
+        }
+        Integer left = s.connectionsOfUser.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
+        if (s.userOfConnection.isEmpty()) {
+            scopes.remove(scope);
+        }
+        return left == null ? Uni.createFrom().item(user) : Uni.createFrom().nullItem();
+    }
+
+    @Override
+    public synchronized Uni<Members> members(String scope, int limit) {
+        Scope s = scopes.get(scope);
+        if (s == null) {
+            return Uni.createFrom().item(new Members(0, List.of()));
+        }
+        List<String> users = new ArrayList<>(s.connectionsOfUser.keySet());
+        return Uni.createFrom().item(new Members(users.size(), List.copyOf(users.subList(0, Math.min(limit, users.size())))));
+    }
+
+    @Override
+    public void listen(PresenceListener listener) {
+        // Nothing expires in one process: connections leave presence when they close.
+    }
+}

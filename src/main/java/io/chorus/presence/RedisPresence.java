@@ -1,0 +1,143 @@
+package io.chorus.presence;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * Cluster-wide presence in Redis. Each scope is three keys (hash-tagged, so one Redis Cluster slot holds them):
+ * {@code conns} (connection → expiry), {@code users} (connection → user) and {@code counts} (user → connections).
+ * Every change is one Lua script (src/main/resources/lua), so concurrent replicas never see half a change.
+ * <p>
+ * Presence heals: each replica refreshes the expiry of its own connections every heartbeat and sweeps the scopes
+ * it serves; connections of a replica that died without saying goodbye expire within {@code ttl + heartbeat}, and
+ * the users that leave that way are reported to the {@link PresenceListener}. A refresh also restores entries lost
+ * with a restarted Redis.
+ */
+public final class RedisPresence implements Presence, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RedisPresence.class);
+    private static final LuaScript ADD = LuaScript.load("presence_add.lua");
+    private static final LuaScript REMOVE = LuaScript.load("presence_remove.lua");
+    private static final LuaScript MEMBERS = LuaScript.load("presence_members.lua");
+    private static final int PAIRS_PER_REFRESH = 500;
+
+    private final ReactiveRedisDataSource redis;
+    private final Vertx vertx;
+    private final String keyPrefix;
+    private final Duration ttl;
+    private final long heartbeatTimer;
+    private final Map<String, Map<String, String>> local = new ConcurrentHashMap<>();
+    private volatile PresenceListener listener = new PresenceListener() {
+        @Override
+        public void joined(String scope, String user) {
+        }
+
+        @Override
+        public void left(String scope, String user) {
+        }
+    };
+
+    public RedisPresence(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, Duration ttl, Duration heartbeat) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.keyPrefix = keyPrefix;
+        this.ttl = ttl;
+        this.heartbeatTimer = vertx.setPeriodic(Math.max(100, heartbeat.toMillis()), id -> heartbeat());
+    }
+
+    @Override
+    public Uni<Boolean> add(String scope, String connectionId, String user) {
+        local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, user);
+        return ADD.run(redis, keys(scope), List.of(expiry(), keyTtlSeconds(), connectionId, user))
+                .map(joined -> joined != null && joined.size() > 0);
+    }
+
+    @Override
+    public Uni<String> remove(String scope, String connectionId) {
+        local.computeIfPresent(scope, (s, connections) -> {
+            connections.remove(connectionId);
+            return connections.isEmpty() ? null : connections;
+        });
+        return REMOVE.run(redis, keys(scope), List.of(connectionId))
+                .map(left -> left == null ? null : left.toString());
+    }
+
+    @Override
+    public Uni<Members> members(String scope, int limit) {
+        return MEMBERS.run(redis, keys(scope), List.of(Long.toString(System.currentTimeMillis()), Integer.toString(limit)))
+                .map(reply -> {
+                    reportLeft(scope, reply.get(0));
+                    return new Members(reply.get(1).toLong(), strings(reply.get(2)));
+                });
+    }
+
+    @Override
+    public void listen(PresenceListener listener) {
+        this.listener = listener;
+    }
+
+    /** Refreshes this replica's connections in every scope it serves, then expires what others stopped refreshing. */
+    void heartbeat() {
+        local.forEach((scope, connections) -> {
+            List<String> pairs = new ArrayList<>();
+            connections.forEach((connection, user) -> {
+                pairs.add(connection);
+                pairs.add(user);
+            });
+            for (int from = 0; from < pairs.size(); from += 2 * PAIRS_PER_REFRESH) {
+                List<String> args = new ArrayList<>();
+                args.add(expiry());
+                args.add(keyTtlSeconds());
+                args.addAll(pairs.subList(from, Math.min(pairs.size(), from + 2 * PAIRS_PER_REFRESH)));
+                ADD.run(redis, keys(scope), args).subscribe().with(
+                        joined -> strings(joined).forEach(user -> listener.joined(scope, user)),
+                        failure -> LOG.debugf("Presence refresh of %s failed: %s", scope, failure));
+            }
+            members(scope, 0).subscribe().with(ok -> {
+            }, failure -> LOG.debugf("Presence sweep of %s failed: %s", scope, failure));
+        });
+    }
+
+    private void reportLeft(String scope, Response left) {
+        strings(left).forEach(user -> listener.left(scope, user));
+    }
+
+    private static List<String> strings(Response array) {
+        List<String> values = new ArrayList<>();
+        if (array != null) {
+            for (Response value : array) {
+                values.add(value.toString());
+            }
+        }
+        return values;
+    }
+
+    private List<String> keys(String scope) {
+        String base = keyPrefix + "presence:{" + scope + "}:";
+        return List.of(base + "conns", base + "users", base + "counts");
+    }
+
+    private String expiry() {
+        return Long.toString(System.currentTimeMillis() + ttl.toMillis());
+    }
+
+    /** Keys outlive every entry in them, then vanish if nobody refreshes them (a whole cluster gone). */
+    private String keyTtlSeconds() {
+        return Long.toString(Math.max(1, ttl.multipliedBy(2).toSeconds()));
+    }
+
+    @Override
+    public void close() {
+        vertx.cancelTimer(heartbeatTimer);
+    }
+}
