@@ -7,7 +7,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
 import io.chorus.ChorusConfig;
+import io.chorus.hub.BackplaneTraffic;
 import io.chorus.hub.LocalConnections;
+import io.chorus.hub.RoomRegistry;
 
 /** Up as long as the process serves requests; a lost backplane never makes a replica "dead". */
 @Liveness
@@ -15,10 +17,14 @@ import io.chorus.hub.LocalConnections;
 class ReplicaLiveness implements HealthCheck {
 
     private final LocalConnections connections;
+    private final RoomRegistry rooms;
+    private final BackplaneTraffic traffic;
     private final String replicaId;
 
-    ReplicaLiveness(LocalConnections connections, ChorusConfig config) {
+    ReplicaLiveness(LocalConnections connections, RoomRegistry rooms, BackplaneTraffic traffic, ChorusConfig config) {
         this.connections = connections;
+        this.rooms = rooms;
+        this.traffic = traffic;
         this.replicaId = config.replicaId();
     }
 
@@ -27,6 +33,8 @@ class ReplicaLiveness implements HealthCheck {
         return HealthCheckResponse.named("replica")
                 .withData("replica", replicaId)
                 .withData("connections", connections.count())
+                .withData("rooms", rooms.localRoomCount())
+                .withData("backplane-messages-received", traffic.receivedCount())
                 .up().build();
     }
 }

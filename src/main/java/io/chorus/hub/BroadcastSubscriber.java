@@ -22,14 +22,18 @@ public class BroadcastSubscriber {
     private static final Logger LOG = Logger.getLogger(BroadcastSubscriber.class);
 
     private final LocalConnections connections;
+    private final BackplaneTraffic traffic;
     private final Subscription subscription;
 
-    BroadcastSubscriber(Backplane backplane, LocalConnections connections, ChorusConfig config) {
+    BroadcastSubscriber(Backplane backplane, LocalConnections connections, BackplaneTraffic traffic,
+            ChorusConfig config) {
         this.connections = connections;
+        this.traffic = traffic;
         this.subscription = backplane.subscribe(config.channel(), this::onMessage);
     }
 
     private void onMessage(String text) {
+        traffic.received();
         if (ServerFrames.isDeliverable(text)) {
             connections.deliver(text);
         } else {

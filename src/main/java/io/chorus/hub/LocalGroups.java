@@ -24,6 +24,7 @@ final class LocalGroups {
     private static final Logger LOG = Logger.getLogger(LocalGroups.class);
 
     private final Backplane backplane;
+    private final BackplaneTraffic traffic;
     private final String channelPrefix;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final Map<WebSocketConnection, Set<String>> groupsOf = new ConcurrentHashMap<>();
@@ -33,8 +34,9 @@ final class LocalGroups {
         Subscription subscription;
     }
 
-    LocalGroups(Backplane backplane, String channelPrefix) {
+    LocalGroups(Backplane backplane, BackplaneTraffic traffic, String channelPrefix) {
         this.backplane = backplane;
+        this.traffic = traffic;
         this.channelPrefix = channelPrefix;
     }
 
@@ -93,6 +95,7 @@ final class LocalGroups {
     }
 
     private void deliver(String name, Group group, String frame) {
+        traffic.received();
         if (ServerFrames.isDeliverable(frame)) {
             Fanout.write(group.members, frame);
         } else {

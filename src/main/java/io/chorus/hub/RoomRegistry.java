@@ -32,8 +32,8 @@ public class RoomRegistry implements PresenceListener {
     private final Duration joinTimeout;
     private final int maxListed;
 
-    RoomRegistry(Backplane backplane, Presence presence, ChorusConfig config) {
-        this.rooms = new LocalGroups(backplane, config.channelPrefix() + "room:");
+    RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, ChorusConfig config) {
+        this.rooms = new LocalGroups(backplane, traffic, config.channelPrefix() + "room:");
         this.presence = presence;
         this.backplane = backplane;
         this.joinTimeout = config.limits().joinTimeout();

@@ -30,8 +30,8 @@ public class UserRegistry {
     private final Duration subscribeTimeout;
     private final int maxListed;
 
-    UserRegistry(Backplane backplane, Presence presence, ChorusConfig config) {
-        this.users = new LocalGroups(backplane, config.channelPrefix() + "user:");
+    UserRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, ChorusConfig config) {
+        this.users = new LocalGroups(backplane, traffic, config.channelPrefix() + "user:");
         this.presence = presence;
         this.subscribeTimeout = config.limits().joinTimeout();
         this.maxListed = config.presence().maxListed();

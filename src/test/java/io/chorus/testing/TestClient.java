@@ -69,6 +69,36 @@ public final class TestClient implements AutoCloseable {
         return frame;
     }
 
+    /** Joins a room and waits for {@code joined}. */
+    public void join(String room) {
+        send("{\"type\":\"join\",\"room\":\"" + room + "\",\"ref\":\"join-" + room + "\"}");
+        JsonNode reply = next(f -> ("joined".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()))
+                && ("join-" + room).equals(f.path("ref").asText()), TIMEOUT);
+        if (!"joined".equals(reply.path("type").asText())) {
+            throw new AssertionError("join failed: " + reply);
+        }
+    }
+
+    /** Publishes a payload to a room, without a ref. */
+    public void publishTo(String room, String payloadJson) {
+        send("{\"type\":\"publish\",\"room\":\"" + room + "\",\"payload\":" + payloadJson + "}");
+    }
+
+    /** Sends a direct message to a user, without a ref. */
+    public void direct(String to, String payloadJson) {
+        send("{\"type\":\"direct\",\"to\":\"" + to + "\",\"payload\":" + payloadJson + "}");
+    }
+
+    /** Asks for a room's members and returns the user ids of the answer. */
+    public java.util.Set<String> members(String room) {
+        String ref = "members-" + System.nanoTime();
+        send("{\"type\":\"members\",\"room\":\"" + room + "\",\"ref\":\"" + ref + "\"}");
+        JsonNode reply = next(f -> ref.equals(f.path("ref").asText()), TIMEOUT);
+        java.util.Set<String> users = new java.util.TreeSet<>();
+        reply.path("users").forEach(u -> users.add(u.asText()));
+        return users;
+    }
+
     /** The next frame, or an AssertionError after the timeout. */
     public JsonNode next() {
         return next(TIMEOUT);
@@ -102,6 +132,27 @@ public final class TestClient implements AutoCloseable {
             JsonNode frame = next(Duration.ofNanos(left));
             if (wanted.test(frame)) {
                 return frame;
+            }
+        }
+    }
+
+    /** Collects every frame that arrives within the window. */
+    public List<JsonNode> framesWithin(Duration window) {
+        List<JsonNode> all = new ArrayList<>();
+        long deadline = System.nanoTime() + window.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return all;
+            }
+            try {
+                JsonNode frame = frames.poll(left, TimeUnit.NANOSECONDS);
+                if (frame != null) {
+                    all.add(frame);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return all;
             }
         }
     }
