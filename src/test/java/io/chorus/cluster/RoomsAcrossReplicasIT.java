@@ -1,0 +1,183 @@
+package io.chorus.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chorus.testing.RedisProcess;
+import io.chorus.testing.ReplicaProcess;
+import io.chorus.testing.TestClient;
+
+/** Rooms, direct messages and presence with three real replicas on one Redis. */
+class RoomsAcrossReplicasIT {
+
+    private static final Duration QUIET = Duration.ofMillis(700);
+
+    static RedisProcess redis;
+    static ReplicaProcess a;
+    static ReplicaProcess b;
+    static ReplicaProcess c;
+
+    @BeforeAll
+    static void startCluster() {
+        redis = RedisProcess.start();
+        a = ReplicaProcess.start("A", redis.hosts());
+        b = ReplicaProcess.start("B", redis.hosts());
+        c = ReplicaProcess.start("C", redis.hosts());
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.isReady() && b.isReady() && c.isReady());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        for (AutoCloseable process : new AutoCloseable[] { a, b, c, redis }) {
+            try {
+                if (process != null) {
+                    process.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static String room() {
+        return "room-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void roomMessageReachesMembersOnEveryReplicaOnceAndNobodyElse() {
+        String room = room();
+        try (TestClient onA = a.connect("ann"); TestClient onB = b.connect("ben");
+                TestClient outsiderOnA = a.connect("out-a"); TestClient outsiderOnC = c.connect("out-c")) {
+            onA.join(room);
+            onB.join(room);
+            onB.publishTo(room, "\"from B\"");
+            for (TestClient member : List.of(onA, onB)) {
+                List<JsonNode> messages = member.messagesWithin(QUIET);
+                assertEquals(1, messages.size());
+                assertEquals("from B", messages.get(0).get("payload").asText());
+                assertEquals("B", messages.get(0).get("replica").asText());
+            }
+            assertEquals(0, outsiderOnA.messagesWithin(QUIET).size());
+            assertEquals(0, outsiderOnC.messagesWithin(Duration.ofMillis(50)).size());
+        }
+    }
+
+    @Test
+    void replicaWithNoMemberOfARoomReceivesNoneOfItsTraffic() {
+        String room = room();
+        try (TestClient onA = a.connect("ann"); TestClient onB = b.connect("ben"); TestClient idleOnC = c.connect("cid")) {
+            onA.join(room);
+            onB.join(room);
+            assertEquals("2", numsub(room), "exactly the two replicas with members subscribe");
+            long cBefore = receivedBy(c);
+            for (int i = 0; i < 50; i++) {
+                onA.publishTo(room, Integer.toString(i));
+            }
+            for (int i = 0; i < 50; i++) {
+                onB.next("message");
+            }
+            assertEquals(cBefore, receivedBy(c), "replica C received none of the room's 50 messages");
+            assertTrue(receivedBy(b) >= 50);
+        }
+    }
+
+    @Test
+    void directMessageReachesEveryConnectionOfTheUserAcrossReplicasAndNobodyElse() {
+        try (TestClient sender = c.connect("sam"); TestClient phoneOnA = a.connect("dora");
+                TestClient laptopOnB = b.connect("dora"); TestClient otherOnA = a.connect("eve")) {
+            sender.direct("dora", "\"secret\"");
+            for (TestClient device : List.of(phoneOnA, laptopOnB)) {
+                List<JsonNode> messages = device.messagesWithin(QUIET);
+                assertEquals(1, messages.size(), "once per connection");
+                assertEquals("secret", messages.get(0).get("payload").asText());
+                assertEquals("dora", messages.get(0).get("to").asText());
+            }
+            assertEquals(0, otherOnA.messagesWithin(Duration.ofMillis(50)).size());
+            assertEquals(0, sender.messagesWithin(Duration.ofMillis(50)).size());
+        }
+    }
+
+    @Test
+    void presenceAgreesOnEveryReplica() {
+        String room = room();
+        try (TestClient onA = a.connect("ann"); TestClient onB = b.connect("ben"); TestClient onC = c.connect("cat");
+                TestClient secondTabOnC = c.connect("ann")) {
+            onA.join(room);
+            onB.join(room);
+            onC.join(room);
+            secondTabOnC.join(room);
+            Set<String> expected = Set.of("ann", "ben", "cat");
+            assertEquals(expected, onA.members(room));
+            assertEquals(expected, onB.members(room));
+            assertEquals(expected, onC.members(room));
+        }
+    }
+
+    @Test
+    void memberJoinedAndLeftReachMembersOnOtherReplicas() {
+        String room = room();
+        try (TestClient watcherOnA = a.connect("watcher")) {
+            watcherOnA.join(room);
+            try (TestClient visitorOnB = b.connect("visitor")) {
+                visitorOnB.join(room);
+                JsonNode joined = watcherOnA.next(f -> "member_joined".equals(f.path("type").asText())
+                        && "visitor".equals(f.path("user").asText()), TestClient.TIMEOUT);
+                assertEquals(room, joined.get("room").asText());
+            }
+            JsonNode left = watcherOnA.next("member_left");
+            assertEquals("visitor", left.get("user").asText());
+        }
+    }
+
+    @Test
+    void churnOfThousandsOfRoomsLeavesNoStaleRedisSubscriptions() {
+        try (TestClient churner = a.connect("churner"); TestClient churner2 = b.connect("churner2")) {
+            for (int i = 0; i < 1500; i++) {
+                String room = "churn-" + i;
+                TestClient who = i % 2 == 0 ? churner : churner2;
+                who.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+                who.send("{\"type\":\"leave\",\"room\":\"" + room + "\"}");
+                if (i % 3 == 0) {
+                    who.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+                }
+            }
+            // joins of every third room stay; wait until every command has been answered
+            await().atMost(Duration.ofSeconds(60)).until(() -> channelCount("chorus:room:churn-*") == 500);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:room:churn-*") == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:user:churner*") == 0);
+    }
+
+    private static String numsub(String room) {
+        String reply = redis.command("PUBSUB", "NUMSUB", "chorus:room:" + room);
+        String[] lines = reply.split("\r\n");
+        return lines[lines.length - 1].replace(":", "");
+    }
+
+    private static int channelCount(String pattern) {
+        String reply = redis.command("PUBSUB", "CHANNELS", pattern);
+        return Integer.parseInt(reply.split("\r\n")[0].substring(1));
+    }
+
+    private static long receivedBy(ReplicaProcess replica) {
+        JsonNode live = TestClient.parse(replica.get("/q/health/live"));
+        for (JsonNode check : live.get("checks")) {
+            if ("replica".equals(check.path("name").asText())) {
+                return check.get("data").get("backplane-messages-received").asLong();
+            }
+        }
+        throw new AssertionError("no replica check in " + live);
+    }
+}
