@@ -14,9 +14,17 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RedisAddress {
 
     private final Optional<String> hosts;
+    private final boolean cluster;
 
-    RedisAddress(@ConfigProperty(name = "quarkus.redis.hosts") Optional<String> hosts) {
+    RedisAddress(@ConfigProperty(name = "quarkus.redis.hosts") Optional<String> hosts,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.hosts = hosts.filter(h -> !h.isBlank());
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
+    }
+
+    /** Whether the Redis is a Redis Cluster ({@code quarkus.redis.client-type=cluster}): then pub/sub is sharded. */
+    public boolean isCluster() {
+        return cluster;
     }
 
     public boolean isConfigured() {

@@ -25,7 +25,7 @@ final class BackplaneSelection {
     Backplane backplane(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Vertx vertx,
             ChorusConfig config) {
         Backplane backplane = address.isConfigured()
-                ? new RedisBackplane(redis.get(), vertx, address.display(), config.reconnect().initialDelay(),
+                ? new RedisBackplane(redis.get(), vertx, address.display(), address.isCluster(), config.reconnect().initialDelay(),
                         config.reconnect().maxDelay())
                 : new LocalBackplane();
         LOG.infof("Replica %s uses the %s", config.replicaId(), backplane.description());

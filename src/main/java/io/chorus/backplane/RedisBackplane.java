@@ -11,28 +11,40 @@ import io.vertx.core.Vertx;
 /**
  * The cluster backplane: Redis pub/sub through the reactive Quarkus Redis client. A publish is one {@code PUBLISH}
  * through the pub/sub API; all subscriptions share one dedicated, self-healing connection ({@link RedisSubscriber}).
+ * <p>
+ * Against a Redis Cluster it uses sharded pub/sub instead ({@code SPUBLISH}/{@code SSUBSCRIBE}, Redis 7): each
+ * channel lives on the shard that owns its slot, so room and user traffic spreads over the shards rather than being
+ * broadcast to every node as classic pub/sub in a cluster is. The Quarkus pub/sub API has no sharded publish, so
+ * that one is sent as a plain command.
  */
 public final class RedisBackplane implements Backplane, AutoCloseable {
 
+    private final ReactiveRedisDataSource redis;
     private final ReactivePubSubCommands<String> pubsub;
+    private final PubSubFlavor flavor;
     private final RedisSubscriber subscriber;
     private final String address;
 
-    public RedisBackplane(ReactiveRedisDataSource redis, Vertx vertx, String address, Duration initialDelay,
-            Duration maxDelay) {
+    public RedisBackplane(ReactiveRedisDataSource redis, Vertx vertx, String address, boolean sharded,
+            Duration initialDelay, Duration maxDelay) {
+        this.redis = redis;
         this.pubsub = redis.pubsub(String.class);
-        this.subscriber = new RedisSubscriber(redis.getRedis(), vertx, new Backoff(initialDelay, maxDelay));
+        this.flavor = sharded ? PubSubFlavor.SHARDED : PubSubFlavor.CLASSIC;
+        this.subscriber = new RedisSubscriber(redis.getRedis(), flavor, vertx, new Backoff(initialDelay, maxDelay));
         this.address = address;
     }
 
     @Override
     public String description() {
-        return "Redis pub/sub backplane at " + address;
+        return (flavor == PubSubFlavor.SHARDED ? "Redis Cluster sharded pub/sub backplane at " : "Redis pub/sub backplane at ")
+                + address;
     }
 
     @Override
     public Uni<Void> publish(String channel, String message) {
-        return pubsub.publish(channel, message);
+        return flavor == PubSubFlavor.SHARDED
+                ? redis.execute(flavor.publish, channel, message).replaceWithVoid()
+                : pubsub.publish(channel, message);
     }
 
     @Override

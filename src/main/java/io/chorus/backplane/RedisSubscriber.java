@@ -10,7 +10,6 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 import io.vertx.core.Vertx;
-import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
@@ -32,9 +31,8 @@ import io.vertx.mutiny.redis.client.Response;
 final class RedisSubscriber {
 
     private static final Logger LOG = Logger.getLogger(RedisSubscriber.class);
-    private static final int CHANNELS_PER_COMMAND = 500;
-
     private final Redis redis;
+    private final PubSubFlavor flavor;
     private final Vertx vertx;
     private final Backoff backoff;
     private final Map<String, RedisChannelSubscription> subscriptions = new ConcurrentHashMap<>();
@@ -48,8 +46,9 @@ final class RedisSubscriber {
     private boolean closed;
     private final Map<String, int[]> sentAndConfirmed = new HashMap<>();
 
-    RedisSubscriber(Redis redis, Vertx vertx, Backoff backoff) {
+    RedisSubscriber(Redis redis, PubSubFlavor flavor, Vertx vertx, Backoff backoff) {
         this.redis = redis;
+        this.flavor = flavor;
         this.vertx = vertx;
         this.backoff = backoff;
     }
@@ -95,8 +94,9 @@ final class RedisSubscriber {
         if (!subscriptions.remove(subscription.channel(), subscription) || connection == null) {
             return;
         }
-        forgetSettledCounts(subscription.channel());
-        send(Request.cmd(Command.UNSUBSCRIBE).arg(subscription.channel()), "UNSUBSCRIBE");
+        int[] counts = sentAndConfirmed.computeIfAbsent(subscription.channel(), c -> new int[3]);
+        counts[2]++;
+        send(Request.cmd(flavor.unsubscribe).arg(subscription.channel()), "UNSUBSCRIBE");
     }
 
     private void connectIfIdle() {
@@ -131,10 +131,11 @@ final class RedisSubscriber {
     }
 
     private void sendSubscribe(List<RedisChannelSubscription> batch) {
-        for (int from = 0; from < batch.size(); from += CHANNELS_PER_COMMAND) {
-            Request subscribe = Request.cmd(Command.SUBSCRIBE);
-            for (RedisChannelSubscription s : batch.subList(from, Math.min(batch.size(), from + CHANNELS_PER_COMMAND))) {
-                int[] counts = sentAndConfirmed.computeIfAbsent(s.channel(), c -> new int[2]);
+        int perCommand = flavor.channelsPerCommand;
+        for (int from = 0; from < batch.size(); from += perCommand) {
+            Request subscribe = Request.cmd(flavor.subscribe);
+            for (RedisChannelSubscription s : batch.subList(from, Math.min(batch.size(), from + perCommand))) {
+                int[] counts = sentAndConfirmed.computeIfAbsent(s.channel(), c -> new int[3]);
                 s.awaitConfirmation(++counts[0]);
                 subscribe.arg(s.channel());
             }
@@ -155,13 +156,37 @@ final class RedisSubscriber {
         }
         String kind = push.get(0).toString();
         String channel = push.get(1).toString();
-        if ("message".equals(kind)) {
+        if (flavor.messageKind.equals(kind)) {
             RedisChannelSubscription subscription = subscriptions.get(channel);
             if (subscription != null) {
                 subscription.deliver(push.get(2).toString());
             }
-        } else if ("subscribe".equals(kind)) {
+        } else if (flavor.subscribedKind.equals(kind)) {
             confirmed(gen, channel);
+        } else if (flavor.unsubscribedKind.equals(kind)) {
+            unsubscribed(gen, channel);
+        }
+    }
+
+    /**
+     * An unsubscribe answer: either to our own UNSUBSCRIBE, or — sharded pub/sub only — Redis dropping the channel
+     * because its slot moved to another shard. Then the subscription is resubscribed, which reaches the new owner.
+     */
+    private synchronized void unsubscribed(int gen, String channel) {
+        if (gen != generation) {
+            return;
+        }
+        int[] counts = sentAndConfirmed.computeIfAbsent(channel, c -> new int[3]);
+        if (counts[2] > 0) {
+            counts[2]--;
+            forgetSettledCounts(channel);
+            return;
+        }
+        RedisChannelSubscription subscription = subscriptions.get(channel);
+        if (subscription != null && connection != null) {
+            LOG.infof("Redis dropped the subscription to %s (slot moved?); resubscribing", channel);
+            subscription.markDown("resubscribing after Redis dropped the channel");
+            sendSubscribe(List.of(subscription));
         }
     }
 
@@ -169,7 +194,7 @@ final class RedisSubscriber {
         if (gen != generation) {
             return;
         }
-        int[] counts = sentAndConfirmed.computeIfAbsent(channel, c -> new int[2]);
+        int[] counts = sentAndConfirmed.computeIfAbsent(channel, c -> new int[3]);
         counts[1]++;
         RedisChannelSubscription subscription = subscriptions.get(channel);
         if (subscription == null) {
@@ -179,10 +204,16 @@ final class RedisSubscriber {
         }
     }
 
-    /** Drops a closed channel's counts once no confirmation is outstanding, so churned rooms leave nothing behind. */
+    /**
+     * Drops a closed channel's counts once no answer is outstanding, so churned rooms leave nothing behind. Counts are
+     * {SUBSCRIBEs sent, subscribe confirmations received, our UNSUBSCRIBEs not yet answered}.
+     */
     private void forgetSettledCounts(String channel) {
+        if (subscriptions.containsKey(channel)) {
+            return;
+        }
         int[] counts = sentAndConfirmed.get(channel);
-        if (counts != null && counts[0] == counts[1]) {
+        if (counts != null && counts[0] == counts[1] && counts[2] == 0) {
             sentAndConfirmed.remove(channel);
         }
     }

@@ -32,7 +32,7 @@ class RedisBackplaneTest extends BackplaneContract {
 
     @Override
     Backplane replica() {
-        RedisBackplane replica = new RedisBackplane(redis, vertx, hosts, Duration.ofMillis(100), Duration.ofSeconds(1));
+        RedisBackplane replica = new RedisBackplane(redis, vertx, hosts, false, Duration.ofMillis(100), Duration.ofSeconds(1));
         replicas.add(replica);
         return replica;
     }

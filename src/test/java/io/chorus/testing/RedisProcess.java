@@ -90,6 +90,11 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Sends one raw command and returns the first reply line, e.g. {@code command("PUBSUB", "NUMSUB", "c")}. */
     public String command(String... args) {
+        return commandOn(port, args);
+    }
+
+    /** Sends one raw command to the Redis on a loopback port and returns the first reply bytes read. */
+    static String commandOn(int port, String... args) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             socket.setSoTimeout(2000);
