@@ -35,6 +35,9 @@ public interface ChorusConfig {
     /** Cluster-wide presence. */
     Presence presence();
 
+    /** Bounded history of every room and of the broadcast stream, for recovery after a reconnect. */
+    History history();
+
     /** How the Redis subscription heals itself after Redis is lost. */
     Reconnect reconnect();
 
@@ -68,6 +71,24 @@ public interface ChorusConfig {
         /** Most user ids listed in a {@code members} or {@code online} answer (the count is always exact). */
         @WithDefault("1000")
         int maxListed();
+    }
+
+    interface History {
+        /** Most messages kept per stream (Redis {@code XADD MAXLEN}); older ones are trimmed. */
+        @WithDefault("1000")
+        int maxLength();
+
+        /** A stream's history is dropped this long after its last message (then its epoch changes). */
+        @WithDefault("1h")
+        Duration ttl();
+
+        /** Most messages replayed to one recovering client; further back it gets {@code recovered: false}. */
+        @WithDefault("1000")
+        int maxRecovery();
+
+        /** Messages per history read; recoveries read page by page. */
+        @WithDefault("200")
+        int pageSize();
     }
 
     interface Reconnect {

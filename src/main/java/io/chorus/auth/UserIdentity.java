@@ -28,7 +28,7 @@ public class UserIdentity {
         return Names.isUser(requested) ? Optional.of(requested) : Optional.empty();
     }
 
-    static String queryParameter(String query, String name) {
+    public static String queryParameter(String query, String name) {
         if (query == null) {
             return null;
         }

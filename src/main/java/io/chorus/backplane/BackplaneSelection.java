@@ -1,5 +1,7 @@
 package io.chorus.backplane;
 
+import java.util.concurrent.Executor;
+
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -10,6 +12,7 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.RedisAddress;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -27,9 +30,15 @@ final class BackplaneSelection {
         Backplane backplane = address.isConfigured()
                 ? new RedisBackplane(redis.get(), vertx, address.display(), address.isCluster(), config.reconnect().initialDelay(),
                         config.reconnect().maxDelay())
-                : new LocalBackplane();
+                : new LocalBackplane(new LocalBroker(serially(vertx)));
         LOG.infof("Replica %s uses the %s", config.replicaId(), backplane.description());
         return backplane;
+    }
+
+    /** One Vert.x context: its tasks run in order, on one event loop. */
+    private static Executor serially(Vertx vertx) {
+        Context context = vertx.getOrCreateContext();
+        return task -> context.runOnContext(ignored -> task.run());
     }
 
     void close(@Disposes Backplane backplane) {

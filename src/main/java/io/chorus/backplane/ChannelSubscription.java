@@ -1,6 +1,8 @@
 package io.chorus.backplane;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import io.smallrye.mutiny.Uni;
@@ -14,6 +16,8 @@ abstract class ChannelSubscription implements Subscription {
     private volatile boolean closed;
     private volatile String downReason = "not subscribed yet";
     private volatile CompletableFuture<Void> nextLive = new CompletableFuture<>();
+    private final List<Runnable> reliveActions = new CopyOnWriteArrayList<>();
+    private boolean wasLive;
 
     ChannelSubscription(String channel, Consumer<String> consumer) {
         this.channel = channel;
@@ -31,13 +35,26 @@ abstract class ChannelSubscription implements Subscription {
         }
     }
 
-    synchronized void markLive() {
-        if (closed) {
-            return;
+    void markLive() {
+        boolean relived;
+        synchronized (this) {
+            if (closed || live) {
+                return;
+            }
+            live = true;
+            downReason = "";
+            nextLive.complete(null);
+            relived = wasLive;
+            wasLive = true;
         }
-        live = true;
-        downReason = "";
-        nextLive.complete(null);
+        if (relived) {
+            reliveActions.forEach(Runnable::run);
+        }
+    }
+
+    @Override
+    public void onRelive(Runnable action) {
+        reliveActions.add(action);
     }
 
     synchronized void markDown(String reason) {

@@ -20,6 +20,12 @@ public interface Subscription extends AutoCloseable {
      */
     Uni<Void> whenLive();
 
+    /**
+     * Runs the action each time the subscription becomes live again after being down (not the first time), so a
+     * subscriber can fetch from history what was published while it was away. The action must not block.
+     */
+    void onRelive(Runnable action);
+
     /** Stops delivery and releases the channel; idempotent. */
     @Override
     void close();

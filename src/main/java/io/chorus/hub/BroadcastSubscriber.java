@@ -1,45 +1,67 @@
 package io.chorus.hub;
 
+import java.util.concurrent.TimeoutException;
+
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-
-import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
 import io.chorus.backplane.Subscription;
-import io.chorus.protocol.ServerFrames;
+import io.chorus.history.History;
+import io.chorus.history.SharedReads;
+import io.chorus.history.StreamName;
+import io.chorus.protocol.StreamPosition;
 import io.quarkus.runtime.Startup;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
 
 /**
- * The one delivery path: subscribes this replica to the broadcast channel at startup and hands every message that
- * arrives, in arrival order, to all local connections. Endpoints publish; only this bean delivers.
+ * The one delivery path for broadcasts: subscribes this replica to the broadcast channel at startup (and keeps
+ * the subscription until shutdown) and delivers every message that arrives, in arrival order, to every connection
+ * of this replica. Endpoints publish; only this bean delivers. The broadcast stream keeps history like a room, so a
+ * reconnecting client can recover what it missed.
  */
 @Startup
 @Singleton
 public class BroadcastSubscriber {
 
-    private static final Logger LOG = Logger.getLogger(BroadcastSubscriber.class);
-
-    private final LocalConnections connections;
-    private final BackplaneTraffic traffic;
+    private final LocalGroups everyone;
+    private final History history;
+    private final String channel;
     private final Subscription subscription;
 
-    BroadcastSubscriber(Backplane backplane, LocalConnections connections, BackplaneTraffic traffic,
-            ChorusConfig config) {
-        this.connections = connections;
-        this.traffic = traffic;
-        this.subscription = backplane.subscribe(config.channel(), this::onMessage);
+    BroadcastSubscriber(Backplane backplane, BackplaneTraffic traffic, History history, ChorusConfig config) {
+        this.channel = config.channel();
+        this.history = history;
+        this.everyone = new LocalGroups(backplane, traffic, name -> name, StreamName::broadcast,
+                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
+                config.limits().joinTimeout());
+        this.subscription = everyone.pin(channel);
     }
 
-    private void onMessage(String text) {
-        traffic.received();
-        if (ServerFrames.isDeliverable(text)) {
-            connections.deliver(text);
-        } else {
-            LOG.warnf("Ignored a backplane message that is not a v%d event (%d chars)",
-                    ServerFrames.VERSION, text.length());
-        }
+    /**
+     * Starts delivering broadcasts to a new connection. With {@code since}, it first gets what it missed since then;
+     * {@code answer} runs just before those missed messages are written (to send the welcome that announces them).
+     * When the backplane does not answer in time (Redis is away), the connection is served anyway: {@code answer}
+     * runs without a position ({@code recovered: false} if recovery was asked), and live broadcasts flow once the
+     * backplane is back.
+     */
+    public Uni<Void> add(WebSocketConnection connection, StreamPosition since, JoinReply answer) {
+        return everyone.add(channel, connection, since, answer).replaceWithVoid()
+                .onFailure(TimeoutException.class).recoverWithItem(() -> {
+                    answer.send(since == null ? null : false, null);
+                    return null;
+                });
+    }
+
+    public void remove(WebSocketConnection connection) {
+        everyone.remove(channel, connection);
+    }
+
+    /** Publishes a message event to everyone: appended to the broadcast history and published, atomically. */
+    public Uni<StreamPosition> publish(String frame) {
+        return history.publish(StreamName.broadcast(channel), channel, frame);
     }
 
     /** The broadcast subscription, for the readiness check. */

@@ -1,6 +1,5 @@
 package io.chorus.hub;
 
-import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Singleton;
@@ -9,10 +8,14 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
+import io.chorus.history.History;
+import io.chorus.history.SharedReads;
+import io.chorus.history.StreamName;
 import io.chorus.presence.Members;
 import io.chorus.presence.Presence;
 import io.chorus.presence.PresenceListener;
 import io.chorus.protocol.ServerFrames;
+import io.chorus.protocol.StreamPosition;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
@@ -27,16 +30,20 @@ public class RoomRegistry implements PresenceListener {
     private static final Logger LOG = Logger.getLogger(RoomRegistry.class);
 
     private final LocalGroups rooms;
+    private final History history;
     private final Presence presence;
     private final Backplane backplane;
-    private final Duration joinTimeout;
     private final int maxListed;
 
-    RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, ChorusConfig config) {
-        this.rooms = new LocalGroups(backplane, traffic, config.channelPrefix() + "room:");
+    RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, History history,
+            ChorusConfig config) {
+        String prefix = config.channelPrefix() + "room:{";
+        this.rooms = new LocalGroups(backplane, traffic, room -> prefix + room + "}", StreamName::room,
+                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
+                config.limits().joinTimeout());
+        this.history = history;
         this.presence = presence;
         this.backplane = backplane;
-        this.joinTimeout = config.limits().joinTimeout();
         this.maxListed = config.presence().maxListed();
         presence.listen(this);
     }
@@ -48,15 +55,21 @@ public class RoomRegistry implements PresenceListener {
 
     /**
      * Makes the connection a member. Completes once the room's subscription is live — every message published to
-     * the room afterwards reaches it — or fails with a {@link TimeoutException} after {@code chorus.limits.join-timeout},
-     * leaving the connection out of the room.
+     * the room afterwards reaches it — and, with {@code since}, once the messages it missed since then have been
+     * sent after {@code answer}'s reply. Fails with a {@link TimeoutException} after
+     * {@code chorus.limits.join-timeout}, leaving the connection out of the room.
      */
-    public Uni<Void> join(String room, WebSocketConnection connection, String user) {
-        return rooms.add(room, connection)
-                .ifNoItem().after(joinTimeout).failWith(TimeoutException::new)
+    public Uni<Void> join(String room, WebSocketConnection connection, String user, StreamPosition since,
+            JoinReply answer) {
+        return rooms.add(room, connection, since, answer)
                 .onFailure().invoke(() -> rooms.remove(room, connection))
-                .chain(added -> added && connection.isOpen() ? enterPresence(room, connection, user)
+                .chain(joined -> joined.added() && connection.isOpen() ? enterPresence(room, connection, user)
                         : Uni.createFrom().voidItem());
+    }
+
+    /** Publishes a message event to a room: appended to the room's history and published, atomically. */
+    public Uni<StreamPosition> publish(String room, String frame) {
+        return history.publish(StreamName.room(room), channelOf(room), frame);
     }
 
     private Uni<Void> enterPresence(String room, WebSocketConnection connection, String user) {

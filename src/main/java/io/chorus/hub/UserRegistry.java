@@ -1,6 +1,6 @@
 package io.chorus.hub;
 
-import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Singleton;
 
@@ -27,13 +27,12 @@ public class UserRegistry {
 
     private final LocalGroups users;
     private final Presence presence;
-    private final Duration subscribeTimeout;
     private final int maxListed;
 
     UserRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, ChorusConfig config) {
-        this.users = new LocalGroups(backplane, traffic, config.channelPrefix() + "user:");
+        String prefix = config.channelPrefix() + "user:{";
+        this.users = new LocalGroups(backplane, traffic, user -> prefix + user + "}", config.limits().joinTimeout());
         this.presence = presence;
-        this.subscribeTimeout = config.limits().joinTimeout();
         this.maxListed = config.presence().maxListed();
     }
 
@@ -49,8 +48,9 @@ public class UserRegistry {
     public Uni<Void> connect(WebSocketConnection connection, String user) {
         presence.add(ONLINE, connection.id(), user).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Online presence of %s not recorded yet: %s", user, failure));
-        return users.add(user, connection).replaceWithVoid()
-                .ifNoItem().after(subscribeTimeout).recoverWithItem(() -> {
+        return users.add(user, connection, null, (recovered, position) -> {
+        }).replaceWithVoid()
+                .onFailure(TimeoutException.class).recoverWithItem(() -> {
                     LOG.debugf("Direct messages to %s are not subscribed yet; continuing", user);
                     return null;
                 });

@@ -19,8 +19,8 @@ public sealed interface ClientCommand {
     record Direct(String ref, String to, JsonNode payload) implements ClientCommand {
     }
 
-    /** {@code {"type":"join","room":…}}. */
-    record Join(String ref, String room) implements ClientCommand {
+    /** {@code {"type":"join","room":…}}, optionally recovering from {@code since} (null: nothing to recover). */
+    record Join(String ref, String room, StreamPosition since) implements ClientCommand {
     }
 
     /** {@code {"type":"leave","room":…}}. */

@@ -39,7 +39,7 @@ public final class ClientFrameParser {
         return switch (type.textValue()) {
             case "publish" -> new ClientCommand.Publish(ref, optionalRoom(frame, ref), required(frame, "payload", ref));
             case "direct" -> new ClientCommand.Direct(ref, user(frame, "to", ref), required(frame, "payload", ref));
-            case "join" -> new ClientCommand.Join(ref, room(frame, ref));
+            case "join" -> new ClientCommand.Join(ref, room(frame, ref), since(frame, ref));
             case "leave" -> new ClientCommand.Leave(ref, room(frame, ref));
             case "members" -> new ClientCommand.ListMembers(ref, room(frame, ref));
             case "online" -> new ClientCommand.ListOnline(ref);
@@ -70,6 +70,21 @@ public final class ClientFrameParser {
                     "a room name is 1 to 128 characters of A-Z a-z 0-9 . _ - : /", ref);
         }
         return room.textValue();
+    }
+
+    private static StreamPosition since(JsonNode frame, String ref) throws ProtocolException {
+        JsonNode since = frame.get("since");
+        if (since == null || since.isNull()) {
+            return null;
+        }
+        JsonNode offset = since.get("offset");
+        JsonNode epoch = since.get("epoch");
+        if (!since.isObject() || offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber()
+                || offset.asLong() < 0 || epoch == null || !epoch.isTextual() || epoch.textValue().length() > 64) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "since must be {\"offset\": a non-negative integer, \"epoch\": a string}", ref);
+        }
+        return new StreamPosition(offset.asLong(), epoch.textValue());
     }
 
     private static String user(JsonNode frame, String field, String ref) throws ProtocolException {

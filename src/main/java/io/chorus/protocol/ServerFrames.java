@@ -22,16 +22,29 @@ public final class ServerFrames {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    /** How every {@code message} event starts; its position, when it has one, comes right after. */
+    public static final String MESSAGE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"message\"";
+
     private ServerFrames() {
     }
 
-    /** The first event on every connection. */
-    public static String welcome(String replica, String connection, String user) {
+    /**
+     * The first event on every connection, with the broadcast stream's position; {@code recovered} (non-null when
+     * the connection asked to recover from a position) says whether every missed broadcast follows.
+     */
+    public static String welcome(String replica, String connection, String user, Boolean recovered,
+            StreamPosition position) {
         return write(g -> {
             start(g, "welcome");
             g.writeStringField("replica", replica);
             g.writeStringField("connection", connection);
             g.writeStringField("user", user);
+            if (recovered != null) {
+                g.writeBooleanField("recovered", recovered);
+            }
+            if (position != null) {
+                writePosition(g, position);
+            }
         });
     }
 
@@ -78,9 +91,25 @@ public final class ServerFrames {
         });
     }
 
-    /** Answers {@code join} once the room's messages are guaranteed to reach the connection. */
-    public static String joined(String room, String ref) {
-        return roomReply("joined", room, ref);
+    /**
+     * Answers {@code join} once the room's messages are guaranteed to reach the connection, with the room's
+     * position at that moment; {@code recovered} (non-null when the join asked to recover from a position) says
+     * whether every missed message was sent before this answer.
+     */
+    public static String joined(String room, String ref, Boolean recovered, StreamPosition position) {
+        return write(g -> {
+            start(g, "joined");
+            g.writeStringField("room", room);
+            if (recovered != null) {
+                g.writeBooleanField("recovered", recovered);
+            }
+            if (position != null) {
+                writePosition(g, position);
+            }
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
     }
 
     public static String left(String room, String ref) {
@@ -127,13 +156,76 @@ public final class ServerFrames {
         g.writeEndArray();
     }
 
-    /** Confirms that the backplane accepted a publish that carried a {@code ref}. */
-    public static String ack(String ref, String id) {
+    /**
+     * Confirms that the backplane accepted a publish that carried a {@code ref}; with the message's position when
+     * its stream keeps history.
+     */
+    public static String ack(String ref, String id, StreamPosition position) {
         return write(g -> {
             start(g, "ack");
             g.writeStringField("ref", ref);
             g.writeStringField("id", id);
+            if (position != null) {
+                writePosition(g, position);
+            }
         });
+    }
+
+    /**
+     * The message frame with its stream position inserted right after {@code type}: {@code offset}, then
+     * {@code epoch}. (history_publish.lua builds the very same text in Redis.)
+     */
+    public static String withPosition(String frame, long offset, String epoch) {
+        if (!frame.startsWith(MESSAGE_HEAD)) {
+            throw new IllegalArgumentException("not a message event");
+        }
+        return MESSAGE_HEAD + ",\"offset\":" + offset + ",\"epoch\":\"" + epoch + "\"" + frame.substring(MESSAGE_HEAD.length());
+    }
+
+    /** The position a message frame carries right after its type, or null if it carries none. */
+    public static StreamPosition positionOf(String frame) {
+        if (!frame.startsWith(MESSAGE_HEAD)) {
+            return null;
+        }
+        try (JsonParser p = MAPPER.createParser(frame)) {
+            p.nextToken();
+            p.nextFieldName();
+            p.nextToken();
+            p.nextFieldName();
+            p.nextToken();
+            if (!"offset".equals(p.nextFieldName()) || p.nextToken() != JsonToken.VALUE_NUMBER_INT) {
+                return null;
+            }
+            long offset = p.getLongValue();
+            if (!"epoch".equals(p.nextFieldName())) {
+                return null;
+            }
+            return new StreamPosition(offset, p.nextTextValue());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A stream (a room, or the broadcast stream when room is null) had a gap that history could not fill: messages
+     * may have been missed. Sent to the clients that may have missed them.
+     */
+    public static String gap(String room, StreamPosition position) {
+        return write(g -> {
+            start(g, "gap");
+            if (room != null) {
+                g.writeStringField("room", room);
+            }
+            g.writeBooleanField("recovered", false);
+            writePosition(g, position);
+        });
+    }
+
+    private static void writePosition(JsonGenerator g, StreamPosition position) throws IOException {
+        g.writeObjectFieldStart("position");
+        g.writeNumberField("offset", position.offset());
+        g.writeStringField("epoch", position.epoch());
+        g.writeEndObject();
     }
 
     public static String error(ErrorCode code, String message, String ref) {

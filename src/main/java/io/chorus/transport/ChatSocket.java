@@ -1,10 +1,14 @@
 package io.chorus.transport;
 
+import java.util.function.Function;
+
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.auth.UserIdentity;
 import io.chorus.backplane.Backplane;
+import io.chorus.hub.BroadcastSubscriber;
+import io.chorus.hub.JoinReply;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.UserRegistry;
@@ -14,6 +18,7 @@ import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.ErrorCode;
 import io.chorus.protocol.ProtocolException;
 import io.chorus.protocol.ServerFrames;
+import io.chorus.protocol.StreamPosition;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -41,8 +46,10 @@ public class ChatSocket {
 
     private static final Logger LOG = Logger.getLogger(ChatSocket.class);
     private static final CloseReason INVALID_USER = new CloseReason(1008, "invalid user id");
+    private static final CloseReason INVALID_SINCE = new CloseReason(1008, "invalid since/epoch");
 
     private final Backplane backplane;
+    private final BroadcastSubscriber broadcast;
     private final LocalConnections connections;
     private final RoomRegistry rooms;
     private final UserRegistry users;
@@ -50,11 +57,11 @@ public class ChatSocket {
     private final MessageIds ids;
     private final ClientFrameParser parser;
     private final String replicaId;
-    private final String broadcastChannel;
 
-    ChatSocket(Backplane backplane, LocalConnections connections, RoomRegistry rooms, UserRegistry users,
-            UserIdentity identity, MessageIds ids, ChorusConfig config) {
+    ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
+            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusConfig config) {
         this.backplane = backplane;
+        this.broadcast = broadcast;
         this.connections = connections;
         this.rooms = rooms;
         this.users = users;
@@ -62,12 +69,12 @@ public class ChatSocket {
         this.ids = ids;
         this.parser = new ClientFrameParser(config.limits().maxJsonDepth());
         this.replicaId = config.replicaId();
-        this.broadcastChannel = config.channel();
     }
 
     /**
-     * Registers the connection (its user's direct-message channel, online presence), then sends {@code welcome}; the
-     * connection receives every broadcast delivered after it.
+     * Registers the connection (its user's direct-message channel, online presence, the broadcast group), sends
+     * {@code welcome}, then — when the client asked to recover from a broadcast position ({@code since} and
+     * {@code epoch} query parameters) — the broadcasts it missed, then live ones.
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
@@ -75,9 +82,17 @@ public class ChatSocket {
         if (user.isEmpty()) {
             return connection.close(INVALID_USER);
         }
+        var since = Resumption.since(connection.handshakeRequest().query());
+        if (since.isEmpty()) {
+            return connection.close(INVALID_SINCE);
+        }
         connection.userData().put(USER, user.get());
         return users.connect(connection, user.get())
-                .chain(() -> connection.sendText(ServerFrames.welcome(replicaId, connection.id(), user.get())))
+                .chain(() -> broadcast.add(connection, since.get().orElse(null), (recovered, position) -> connection
+                        .sendText(ServerFrames.welcome(replicaId, connection.id(), user.get(), recovered, position))
+                        .subscribe().with(ok -> {
+                        }, failure -> {
+                        })))
                 .onTermination().invoke(() -> {
                     if (connection.isOpen()) {
                         connections.add(connection);
@@ -97,17 +112,24 @@ public class ChatSocket {
         }
         String user = connection.userData().get(USER);
         if (command instanceof ClientCommand.Publish publish) {
-            String channel = publish.room() == null ? broadcastChannel : rooms.channelOf(publish.room());
-            return publish(connection, publish.ref(), channel, (id, ts) -> ServerFrames.message(id, replicaId, user, ts,
-                    publish.room(), null, publish.payload()));
+            String room = publish.room();
+            return publish(connection, publish.ref(),
+                    (id, ts) -> ServerFrames.message(id, replicaId, user, ts, room, null, publish.payload()),
+                    frame -> room == null ? broadcast.publish(frame) : rooms.publish(room, frame));
         } else if (command instanceof ClientCommand.Direct direct) {
-            return publish(connection, direct.ref(), users.channelOf(direct.to()), (id, ts) -> ServerFrames.message(id,
-                    replicaId, user, ts, null, direct.to(), direct.payload()));
+            return publish(connection, direct.ref(),
+                    (id, ts) -> ServerFrames.message(id, replicaId, user, ts, null, direct.to(), direct.payload()),
+                    frame -> backplane.publish(users.channelOf(direct.to()), frame).replaceWith((StreamPosition) null));
         } else if (command instanceof ClientCommand.Join join) {
-            return rooms.join(join.room(), connection, user).onItemOrFailure().transformToUni((ok, failure) -> failure == null
-                    ? connection.sendText(ServerFrames.joined(join.room(), join.ref()))
-                    : connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
-                            "could not join " + join.room() + ": the backplane is unavailable", join.ref())));
+            JoinReply reply = (recovered, position) -> connection
+                    .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
+                    .subscribe().with(ok -> {
+                    }, failure -> {
+                    });
+            return rooms.join(join.room(), connection, user, join.since(), reply)
+                    .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(
+                            ErrorCode.BACKPLANE_UNAVAILABLE, "could not join " + join.room() + ": the backplane is unavailable",
+                            join.ref())));
         } else if (command instanceof ClientCommand.Leave leave) {
             return rooms.leave(leave.room(), connection)
                     .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
@@ -121,17 +143,21 @@ public class ChatSocket {
         throw new IllegalStateException("unhandled command " + command);
     }
 
-    /** Encodes the message once, with a fresh id and timestamp, and publishes it once; acks or reports failure. */
-    private Uni<Void> publish(WebSocketConnection connection, String ref, String channel, MessageEncoder encoder) {
+    /**
+     * Encodes the message once, with a fresh id and timestamp, and publishes it once; acks (with its stream position
+     * when the stream keeps history) or reports failure.
+     */
+    private Uni<Void> publish(WebSocketConnection connection, String ref, MessageEncoder encoder,
+            Function<String, Uni<StreamPosition>> publisher) {
         String id = ids.next();
         String frame = encoder.encode(id, System.currentTimeMillis());
-        return backplane.publish(channel, frame).onItemOrFailure().transformToUni((ok, failure) -> {
+        return publisher.apply(frame).onItemOrFailure().transformToUni((position, failure) -> {
             if (failure != null) {
                 LOG.debugf("Publish %s failed: %s", id, failure);
                 return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
                         "the message was not delivered: the backplane is unavailable", ref));
             }
-            return ref == null ? Uni.createFrom().voidItem() : connection.sendText(ServerFrames.ack(ref, id));
+            return ref == null ? Uni.createFrom().voidItem() : connection.sendText(ServerFrames.ack(ref, id, position));
         });
     }
 
@@ -169,6 +195,7 @@ public class ChatSocket {
     @OnClose
     void onClose(WebSocketConnection connection) {
         connections.remove(connection);
+        broadcast.remove(connection);
         String user = connection.userData().get(USER);
         if (user != null) {
             rooms.leaveAll(connection);

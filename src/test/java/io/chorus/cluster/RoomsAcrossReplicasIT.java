@@ -154,14 +154,14 @@ class RoomsAcrossReplicasIT {
                 }
             }
             // joins of every third room stay; wait until every command has been answered
-            await().atMost(Duration.ofSeconds(60)).until(() -> channelCount("chorus:room:churn-*") == 500);
+            await().atMost(Duration.ofSeconds(60)).until(() -> channelCount("chorus:room:{churn-*") == 500);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:room:churn-*") == 0);
-        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:user:churner*") == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:room:{churn-*") == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> channelCount("chorus:user:{churner*") == 0);
     }
 
     private static String numsub(String room) {
-        String reply = redis.command("PUBSUB", "NUMSUB", "chorus:room:" + room);
+        String reply = redis.command("PUBSUB", "NUMSUB", "chorus:room:{" + room + "}");
         String[] lines = reply.split("\r\n");
         return lines[lines.length - 1].replace(":", "");
     }

@@ -80,7 +80,7 @@ class ShardedPubSubIT {
             int shardsWithChannels = 0;
             int total = 0;
             for (int port : cluster.ports()) {
-                int here = count(cluster.command(port, "PUBSUB", "SHARDCHANNELS", "chorus:room:spread-*"));
+                int here = count(cluster.command(port, "PUBSUB", "SHARDCHANNELS", "chorus:room:{spread-*"));
                 total += here;
                 shardsWithChannels += here > 0 ? 1 : 0;
             }
@@ -118,7 +118,7 @@ class ShardedPubSubIT {
             }
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> cluster.ports().stream()
-                .mapToInt(p -> count(cluster.command(p, "PUBSUB", "SHARDCHANNELS", "chorus:room:temp-*"))).sum() == 0);
+                .mapToInt(p -> count(cluster.command(p, "PUBSUB", "SHARDCHANNELS", "chorus:room:{temp-*"))).sum() == 0);
     }
 
     private static int count(String arrayReply) {

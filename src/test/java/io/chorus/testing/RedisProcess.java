@@ -21,16 +21,28 @@ public final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path log;
+    private final Path dataDir;
     private Process process;
 
-    private RedisProcess(int port) throws IOException {
+    private RedisProcess(int port, boolean persistent) throws IOException {
         this.port = port;
         this.log = Files.createTempFile("chorus-redis-" + port + "-", ".log");
+        this.dataDir = persistent ? Files.createTempDirectory("chorus-redis-data-") : null;
     }
 
+    /** A Redis that keeps nothing on disk: a restart loses every key (and so every stream's history). */
     public static RedisProcess start() {
+        return start(false);
+    }
+
+    /** A Redis with an append-only file fsynced on every write: a kill and restart keep every key. */
+    public static RedisProcess startPersistent() {
+        return start(true);
+    }
+
+    private static RedisProcess start(boolean persistent) {
         try {
-            RedisProcess redis = new RedisProcess(freePort());
+            RedisProcess redis = new RedisProcess(freePort(), persistent);
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -72,8 +84,14 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes"))
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--protected-mode", "yes"));
+        if (dataDir == null) {
+            command.addAll(List.of("--appendonly", "no"));
+        } else {
+            command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir.toString()));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {

@@ -1,4 +1,4 @@
-package io.chorus.presence;
+package io.chorus.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +18,7 @@ import io.vertx.mutiny.redis.client.Response;
  * A Lua script kept as a resource and run with {@code EVALSHA}; when Redis does not know it (first use, or a
  * restarted Redis), it is sent once with {@code EVAL}, which also caches it.
  */
-final class LuaScript {
+public final class LuaScript {
 
     private final String source;
     private final String sha;
@@ -28,7 +28,7 @@ final class LuaScript {
         this.sha = sha1(source);
     }
 
-    static LuaScript load(String resource) {
+    public static LuaScript load(String resource) {
         try (InputStream in = LuaScript.class.getResourceAsStream("/lua/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing script /lua/" + resource);
@@ -39,7 +39,7 @@ final class LuaScript {
         }
     }
 
-    Uni<Response> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
+    public Uni<Response> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
         return redis.execute("EVALSHA", arguments(sha, keys, args))
                 .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
                 .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)));

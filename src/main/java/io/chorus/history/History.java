@@ -1,0 +1,29 @@
+package io.chorus.history;
+
+import io.chorus.protocol.StreamPosition;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Bounded per-stream history (a room, or the broadcast stream) with positions, so a client that reconnects — to
+ * any replica — gets exactly what it missed, or is told it cannot. Two implementations pass one contract test
+ * ({@code HistoryContract}): {@link RedisHistory} (Redis Streams, appended and published in one Lua script) and
+ * {@link LocalHistory} (in memory, for a single replica).
+ */
+public interface History {
+
+    /**
+     * Gives the message event the stream's next position, appends it to the stream's history, and publishes it on
+     * the channel, atomically. The frame must be a {@code message} event without a position; the published text
+     * is the same frame with {@code offset} and {@code epoch} right after {@code type}.
+     */
+    Uni<StreamPosition> publish(StreamName stream, String channel, String frame);
+
+    /**
+     * Up to {@code limit} frames published after {@code seen}, in order, when history still reaches back to it
+     * (same epoch, nothing trimmed in between); otherwise a read that says it is not recoverable.
+     */
+    Uni<HistoryRead> readAfter(StreamName stream, StreamPosition seen, int limit);
+
+    /** The stream's latest position (offset 0 before its first message); gives the stream an epoch if it has none. */
+    Uni<StreamPosition> top(StreamName stream);
+}

@@ -1,0 +1,88 @@
+package io.chorus.history;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.chorus.protocol.ServerFrames;
+import io.chorus.redis.LuaScript;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.chorus.protocol.StreamPosition;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * History in Redis Streams, one stream per room (and one for broadcasts), bounded by {@code MAXLEN} and dropped
+ * {@code ttl} after its last message. Entry ids are the offsets ({@code <offset>-0}); a meta hash holds the last
+ * offset and the epoch. Keys are hash-tagged with the stream's name, so in a Redis Cluster they share the slot of the
+ * stream's channel and one script can append and publish atomically ({@code history_publish.lua}).
+ */
+public final class RedisHistory implements History {
+
+    private static final LuaScript PUBLISH = LuaScript.load("history_publish.lua");
+    private static final LuaScript READ = LuaScript.load("history_read.lua");
+
+    private final ReactiveRedisDataSource redis;
+    private final String keyPrefix;
+    private final int maxLength;
+    private final Duration ttl;
+    private final String publishCommand;
+
+    public RedisHistory(ReactiveRedisDataSource redis, String keyPrefix, int maxLength, Duration ttl, boolean sharded) {
+        this.redis = redis;
+        this.keyPrefix = keyPrefix;
+        this.maxLength = maxLength;
+        this.ttl = ttl;
+        this.publishCommand = sharded ? "spublish" : "publish";
+    }
+
+    @Override
+    public Uni<StreamPosition> publish(StreamName stream, String channel, String frame) {
+        String head = ServerFrames.MESSAGE_HEAD;
+        if (!frame.startsWith(head)) {
+            throw new IllegalArgumentException("not a message event: " + frame);
+        }
+        return PUBLISH.run(redis, keys(stream), List.of(channel, head, frame.substring(head.length()),
+                Integer.toString(maxLength), ttlSeconds(), newEpoch(), publishCommand))
+                .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
+    }
+
+    @Override
+    public Uni<HistoryRead> readAfter(StreamName stream, StreamPosition seen, int limit) {
+        return read(stream, seen.offset(), seen.epoch(), limit).map(reply -> {
+            List<String> frames = new ArrayList<>();
+            for (int i = 3; i < reply.size(); i++) {
+                frames.add(reply.get(i).toString());
+            }
+            return new HistoryRead(reply.get(0).toInteger() == 1, frames, top(reply));
+        });
+    }
+
+    @Override
+    public Uni<StreamPosition> top(StreamName stream) {
+        return read(stream, -1, "", 0).map(RedisHistory::top);
+    }
+
+    private Uni<Response> read(StreamName stream, long after, String epoch, int limit) {
+        return READ.run(redis, keys(stream), List.of(Long.toString(after), epoch, Integer.toString(Math.max(1, limit)),
+                newEpoch(), ttlSeconds()));
+    }
+
+    private static StreamPosition top(Response reply) {
+        return new StreamPosition(reply.get(1).toLong(), reply.get(2).toString());
+    }
+
+    private List<String> keys(StreamName stream) {
+        String base = keyPrefix + "history:" + stream.kind() + ":{" + stream.name() + "}";
+        return List.of(base + ":stream", base + ":meta");
+    }
+
+    private String ttlSeconds() {
+        return Long.toString(Math.max(1, ttl.toSeconds()));
+    }
+
+    private static String newEpoch() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+}

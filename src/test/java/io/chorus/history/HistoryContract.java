@@ -1,0 +1,196 @@
+package io.chorus.history;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Subscription;
+import io.chorus.protocol.ServerFrames;
+import io.chorus.protocol.StreamPosition;
+
+/** What every {@link History} must do. */
+abstract class HistoryContract {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final List<Subscription> subscriptions = new ArrayList<>();
+
+    /** A history keeping at most {@code maxLength} messages per stream, publishing on the test's medium. */
+    abstract History history(int maxLength);
+
+    /** A backplane on the same medium, to watch what the history publishes. */
+    abstract Backplane observer();
+
+    @AfterEach
+    void closeSubscriptions() {
+        subscriptions.forEach(Subscription::close);
+    }
+
+    static StreamName stream() {
+        return StreamName.room("h-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    static String frame(String text) {
+        return ServerFrames.message(UUID.randomUUID().toString(), "r", "u", 1L, "room", null, TextNode.valueOf(text));
+    }
+
+    @Test
+    void publishedMessagesGetConsecutiveOffsetsInOneEpochAndArriveWithThem() throws InterruptedException {
+        History history = history(100);
+        StreamName stream = stream();
+        String channel = "ch-" + stream.name();
+        BlockingQueue<String> live = watch(channel);
+        StreamPosition first = history.publish(stream, channel, frame("one")).await().atMost(TIMEOUT);
+        StreamPosition second = history.publish(stream, channel, frame("two")).await().atMost(TIMEOUT);
+        assertEquals(1, first.offset());
+        assertEquals(2, second.offset());
+        assertEquals(first.epoch(), second.epoch());
+        String delivered = live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(first, ServerFrames.positionOf(delivered));
+        assertTrue(delivered.contains("\"one\""));
+        assertEquals(second, ServerFrames.positionOf(live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)));
+    }
+
+    @Test
+    void readAfterAPositionReturnsExactlyTheLaterMessagesInOrder() {
+        History history = history(100);
+        StreamName stream = stream();
+        List<StreamPosition> positions = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            positions.add(history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT));
+        }
+        HistoryRead read = history.readAfter(stream, positions.get(3), 100).await().atMost(TIMEOUT);
+        assertTrue(read.recoverable());
+        assertEquals(6, read.frames().size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(5 + i, ServerFrames.positionOf(read.frames().get(i)).offset());
+            assertTrue(read.frames().get(i).contains("\"m" + (5 + i) + "\""));
+        }
+        assertEquals(positions.get(9), read.top());
+    }
+
+    @Test
+    void readIsPagedByItsLimit() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition start = history.top(stream).await().atMost(TIMEOUT);
+        for (int i = 0; i < 10; i++) {
+            history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT);
+        }
+        HistoryRead page = history.readAfter(stream, start, 4).await().atMost(TIMEOUT);
+        assertEquals(4, page.frames().size());
+        assertEquals(1, ServerFrames.positionOf(page.frames().get(0)).offset());
+    }
+
+    @Test
+    void readAtTheTopIsRecoverableAndEmpty() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition top = history.publish(stream, "ch", frame("only")).await().atMost(TIMEOUT);
+        HistoryRead read = history.readAfter(stream, top, 100).await().atMost(TIMEOUT);
+        assertTrue(read.recoverable());
+        assertTrue(read.frames().isEmpty());
+    }
+
+    @Test
+    void newStreamHasOffsetZeroAndAnEpochThatItsFirstMessageKeeps() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition top = history.top(stream).await().atMost(TIMEOUT);
+        assertEquals(0, top.offset());
+        assertFalse(top.epoch().isEmpty());
+        StreamPosition first = history.publish(stream, "ch", frame("first")).await().atMost(TIMEOUT);
+        assertEquals(new StreamPosition(1, top.epoch()), first);
+        HistoryRead read = history.readAfter(stream, top, 10).await().atMost(TIMEOUT);
+        assertTrue(read.recoverable());
+        assertEquals(1, read.frames().size());
+    }
+
+    @Test
+    void historyKeepsOnlyTheLastMaxLengthMessagesAndSaysWhenItNoLongerReachesBack() {
+        History history = history(5);
+        StreamName stream = stream();
+        StreamPosition start = history.top(stream).await().atMost(TIMEOUT);
+        List<StreamPosition> positions = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            positions.add(history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT));
+        }
+        assertFalse(history.readAfter(stream, start, 100).await().atMost(TIMEOUT).recoverable(), "7 trimmed");
+        HistoryRead justInReach = history.readAfter(stream, positions.get(6), 100).await().atMost(TIMEOUT);
+        assertTrue(justInReach.recoverable());
+        assertEquals(5, justInReach.frames().size());
+        assertFalse(history.readAfter(stream, positions.get(5), 100).await().atMost(TIMEOUT).recoverable());
+    }
+
+    @Test
+    void anotherEpochIsNotRecoverable() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition position = history.publish(stream, "ch", frame("x")).await().atMost(TIMEOUT);
+        HistoryRead read = history.readAfter(stream, new StreamPosition(0, "not-" + position.epoch()), 100)
+                .await().atMost(TIMEOUT);
+        assertFalse(read.recoverable());
+        assertTrue(read.frames().isEmpty());
+        assertEquals(position, read.top());
+    }
+
+    @Test
+    void positionBeyondTheTopIsNotRecoverable() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition position = history.publish(stream, "ch", frame("x")).await().atMost(TIMEOUT);
+        assertFalse(history.readAfter(stream, new StreamPosition(position.offset() + 5, position.epoch()), 100)
+                .await().atMost(TIMEOUT).recoverable());
+    }
+
+    @Test
+    void streamsAreIndependent() {
+        History history = history(100);
+        StreamName one = stream();
+        StreamName two = stream();
+        history.publish(one, "ch1", frame("a")).await().atMost(TIMEOUT);
+        assertEquals(1, history.publish(two, "ch2", frame("b")).await().atMost(TIMEOUT).offset());
+        assertEquals(StreamName.room("x"), StreamName.room("x"));
+        assertFalse(StreamName.room("x").equals(StreamName.broadcast("x")));
+    }
+
+    @Test
+    void sharedReadsGatherEveryPageAndRefuseTooLongARecovery() {
+        History history = history(100);
+        StreamName stream = stream();
+        StreamPosition start = history.top(stream).await().atMost(TIMEOUT);
+        for (int i = 0; i < 25; i++) {
+            history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT);
+        }
+        HistoryRead all = new SharedReads(history, 4, 100).readAll(stream, start).await().atMost(TIMEOUT);
+        assertTrue(all.recoverable());
+        assertEquals(25, all.frames().size());
+        for (int i = 0; i < 25; i++) {
+            assertEquals(i + 1, ServerFrames.positionOf(all.frames().get(i)).offset());
+        }
+        assertFalse(new SharedReads(history, 4, 10).readAll(stream, start).await().atMost(TIMEOUT).recoverable());
+    }
+
+    private BlockingQueue<String> watch(String channel) {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        Subscription subscription = observer().subscribe(channel, received::add);
+        subscriptions.add(subscription);
+        await().atMost(TIMEOUT).until(subscription::isLive);
+        return received;
+    }
+}
