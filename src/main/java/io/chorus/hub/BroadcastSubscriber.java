@@ -1,5 +1,6 @@
 package io.chorus.hub;
 
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
@@ -29,10 +30,12 @@ public class BroadcastSubscriber {
     private final LocalGroups everyone;
     private final History history;
     private final String channel;
+    private final Duration joinTimeout;
     private final Subscription subscription;
 
     BroadcastSubscriber(Backplane backplane, BackplaneTraffic traffic, History history, ChorusConfig config) {
         this.channel = config.channel();
+        this.joinTimeout = config.limits().joinTimeout();
         this.history = history;
         this.everyone = new LocalGroups(backplane, traffic, name -> name, StreamName::broadcast,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
@@ -43,12 +46,12 @@ public class BroadcastSubscriber {
     /**
      * Starts delivering broadcasts to a new connection. With {@code since}, it first gets what it missed since then;
      * {@code answer} runs just before those missed messages are written (to send the welcome that announces them).
-     * When the backplane does not answer in time (Redis is away), the connection is served anyway: {@code answer}
+     * When the backplane does not answer within {@code wait} (Redis is away), the connection is served anyway: {@code answer}
      * runs without a position ({@code recovered: false} if recovery was asked), and live broadcasts flow once the
      * backplane is back.
      */
-    public Uni<Void> add(WebSocketConnection connection, StreamPosition since, JoinReply answer) {
-        return everyone.add(channel, connection, since, answer).replaceWithVoid()
+    public Uni<Void> add(WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
+        return everyone.add(channel, connection, since, wait, answer).replaceWithVoid()
                 .onFailure(TimeoutException.class).recoverWithItem(() -> {
                     answer.send(since == null ? null : false, null);
                     return null;
@@ -62,6 +65,14 @@ public class BroadcastSubscriber {
     /** Publishes a message event to everyone: appended to the broadcast history and published, atomically. */
     public Uni<StreamPosition> publish(String frame) {
         return history.publish(StreamName.broadcast(channel), channel, frame);
+    }
+
+    /**
+     * How long a new connection should wait for the backplane: the join timeout while the broadcast subscription is
+     * live, not at all while it is down (Redis is away: waiting would only delay the welcome).
+     */
+    public Duration waitForBackplane() {
+        return subscription.isLive() ? joinTimeout : Duration.ofMillis(1);
     }
 
     /** The broadcast subscription, for the readiness check. */

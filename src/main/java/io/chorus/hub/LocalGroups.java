@@ -120,6 +120,11 @@ final class LocalGroups {
      * decides whether to keep it there.
      */
     Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, JoinReply answer) {
+        return add(name, connection, since, joinTimeout, answer);
+    }
+
+    /** As {@link #add(String, WebSocketConnection, StreamPosition, JoinReply)}, waiting at most {@code wait}. */
+    Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
         Group group;
         boolean added;
         synchronized (this) {
@@ -136,7 +141,7 @@ final class LocalGroups {
         }
         Uni<Void> live = group.subscription.whenLive();
         if (streams == null || !added) {
-            return live.ifNoItem().after(joinTimeout).failWith(TimeoutException::new).map(ok -> {
+            return live.ifNoItem().after(wait).failWith(TimeoutException::new).map(ok -> {
                 answer.send(null, null);
                 return new Joined(added, null, null);
             });
@@ -146,7 +151,7 @@ final class LocalGroups {
         Uni<HistoryRead> read = since == null
                 ? live.chain(() -> streams.top(stream)).map(top -> new HistoryRead(true, List.of(), top))
                 : live.chain(() -> streams.readAll(stream, since));
-        return read.ifNoItem().after(joinTimeout).failWith(TimeoutException::new)
+        return read.ifNoItem().after(wait).failWith(TimeoutException::new)
                 .emitOn(onContextOf(Vertx.currentContext())) // the connection's own event loop: its writes stay in order
                 .map(history -> release(joinedGroup, connection, since, history, answer))
                 .onFailure().invoke(() -> writeHeldBack(joinedGroup, connection));

@@ -1,5 +1,6 @@
 package io.chorus.hub;
 
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Singleton;
@@ -42,13 +43,13 @@ public class UserRegistry {
     }
 
     /**
-     * Registers a new connection of the user. Completes once direct messages to the user reach it, or after the
-     * join timeout if the backplane is away (the subscription then heals by itself).
+     * Registers a new connection of the user. Completes once direct messages to the user reach it, or after
+     * {@code wait} if the backplane is away (the subscription then heals by itself).
      */
-    public Uni<Void> connect(WebSocketConnection connection, String user) {
+    public Uni<Void> connect(WebSocketConnection connection, String user, Duration wait) {
         presence.add(ONLINE, connection.id(), user).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Online presence of %s not recorded yet: %s", user, failure));
-        return users.add(user, connection, null, (recovered, position) -> {
+        return users.add(user, connection, null, wait, (recovered, position) -> {
         }).replaceWithVoid()
                 .onFailure(TimeoutException.class).recoverWithItem(() -> {
                     LOG.debugf("Direct messages to %s are not subscribed yet; continuing", user);

@@ -1,5 +1,6 @@
 package io.chorus.transport;
 
+import java.time.Duration;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -87,8 +88,9 @@ public class ChatSocket {
             return connection.close(INVALID_SINCE);
         }
         connection.userData().put(USER, user.get());
-        return users.connect(connection, user.get())
-                .chain(() -> broadcast.add(connection, since.get().orElse(null), (recovered, position) -> connection
+        Duration wait = broadcast.waitForBackplane();
+        return users.connect(connection, user.get(), wait)
+                .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
                         .sendText(ServerFrames.welcome(replicaId, connection.id(), user.get(), recovered, position))
                         .subscribe().with(ok -> {
                         }, failure -> {
