@@ -62,6 +62,15 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void knativeServiceHasNoFieldRefEnvVarsWhichKnativeRefusesByDefault() {
+        JsonNode container = Manifests.container(knativeService().path("spec").path("template").path("spec"),
+                "chorus");
+        for (JsonNode env : container.path("env")) {
+            assertFalse(env.path("valueFrom").has("fieldRef"), "Knative refuses fieldRef env vars: " + env);
+        }
+    }
+
+    @Test
     void deploymentRunsSeveralReplicasAndNamesEachAfterItsPod() {
         JsonNode spec = deployment().path("spec");
         assertTrue(spec.path("replicas").asInt() >= 2, "at least two replicas, so a draining one has a peer");
