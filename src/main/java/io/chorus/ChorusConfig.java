@@ -41,6 +41,18 @@ public interface ChorusConfig {
     /** How the Redis subscription heals itself after Redis is lost. */
     Reconnect reconnect();
 
+    /** Graceful shutdown. */
+    Shutdown shutdown();
+
+    interface Shutdown {
+        /**
+         * On SIGTERM, how long to spread the 1001 closes of open connections over, so that the surviving replicas
+         * are not stampeded by every client reconnecting at once. New upgrades are refused meanwhile.
+         */
+        @WithDefault("5s")
+        Duration drainWindow();
+    }
+
     interface Limits {
         /** Largest text message a client may send, in bytes; larger ones close the connection with 1009. */
         @WithDefault("65536")
@@ -56,6 +68,13 @@ public interface ChorusConfig {
          */
         @WithDefault("5s")
         Duration joinTimeout();
+
+        /**
+         * Most frames waiting to be written to one connection; a client that stops reading is closed with 4008 when
+         * it has this many, so a slow reader cannot grow the heap.
+         */
+        @WithDefault("1000")
+        int maxPendingFrames();
     }
 
     interface Presence {

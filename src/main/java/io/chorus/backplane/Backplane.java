@@ -27,4 +27,9 @@ public interface Backplane {
      * @throws IllegalStateException when this backplane already has an open subscription to the channel
      */
     Subscription subscribe(String channel, Consumer<String> consumer);
+
+    /** How many times this backplane reconnected to its server after losing it (0 for the embedded one). */
+    default long reconnects() {
+        return 0;
+    }
 }

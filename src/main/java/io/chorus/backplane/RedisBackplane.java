@@ -52,6 +52,11 @@ public final class RedisBackplane implements Backplane, AutoCloseable {
         return subscriber.subscribe(channel, consumer);
     }
 
+    @Override
+    public long reconnects() {
+        return subscriber.reconnects();
+    }
+
     /** Closes every subscription and the subscriber connection. */
     @Override
     public void close() {

@@ -45,6 +45,7 @@ final class RedisSubscriber {
     private long retryTimer = -1;
     private boolean closed;
     private final Map<String, int[]> sentAndConfirmed = new HashMap<>();
+    private volatile long reconnects;
 
     RedisSubscriber(Redis redis, PubSubFlavor flavor, Vertx vertx, Backoff backoff) {
         this.redis = redis;
@@ -68,6 +69,11 @@ final class RedisSubscriber {
             connectIfIdle();
         }
         return subscription;
+    }
+
+    /** Successful reconnections after the subscriber connection was lost. */
+    long reconnects() {
+        return reconnects;
     }
 
     /** Number of channels subscribed to, for diagnostics and tests. */
@@ -123,6 +129,7 @@ final class RedisSubscriber {
         conn.endHandler(() -> lost(gen, "the Redis connection closed"));
         conn.exceptionHandler(failure -> lost(gen, "the Redis connection failed: " + failure));
         if (failedAttempts > 0) {
+            reconnects++;
             LOG.infof("Reconnected to Redis after %d failed attempt(s); resubscribing to %d channel(s)",
                     failedAttempts, subscriptions.size());
         }

@@ -33,11 +33,11 @@ public class BroadcastSubscriber {
     private final Duration joinTimeout;
     private final Subscription subscription;
 
-    BroadcastSubscriber(Backplane backplane, BackplaneTraffic traffic, History history, ChorusConfig config) {
+    BroadcastSubscriber(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, History history, ChorusConfig config) {
         this.channel = config.channel();
         this.joinTimeout = config.limits().joinTimeout();
         this.history = history;
-        this.everyone = new LocalGroups(backplane, traffic, name -> name, StreamName::broadcast,
+        this.everyone = new LocalGroups(backplane, traffic, fanout, name -> name, StreamName::broadcast,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
                 config.limits().joinTimeout());
         this.subscription = everyone.pin(channel);

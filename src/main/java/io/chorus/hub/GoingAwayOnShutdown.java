@@ -1,43 +1,71 @@
 package io.chorus.hub;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
- * On shutdown, tells every local client to reconnect elsewhere: a close frame with 1001 ("going away") instead of a
- * dropped TCP connection. It runs when the shutdown delay starts ({@code quarkus.shutdown.delay}), before the HTTP
- * server stops and drops connections itself. (Spreading the closes over a drain window is the deployment issue's
- * work.)
+ * Graceful drain on SIGTERM. When the shutdown delay starts — readiness is DOWN from then on, so the load balancer
+ * stops sending new clients — the replica refuses new upgrades ({@link Draining}) and closes its open connections
+ * with 1001 ("going away": reconnect elsewhere), spread in batches over {@code chorus.shutdown.drain-window} so the
+ * surviving replicas are not stampeded by every client reconnecting at once. Reconnecting clients recover what
+ * they missed from history. Then the shutdown delay runs and the HTTP server stops.
  */
 @Singleton
 class GoingAwayOnShutdown {
 
     private static final Logger LOG = Logger.getLogger(GoingAwayOnShutdown.class);
+    private static final Duration BATCH_INTERVAL = Duration.ofMillis(100);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final LocalConnections connections;
+    private final Draining draining;
+    private final Duration window;
 
-    GoingAwayOnShutdown(LocalConnections connections) {
+    GoingAwayOnShutdown(LocalConnections connections, Draining draining, ChorusConfig config) {
         this.connections = connections;
+        this.draining = draining;
+        this.window = config.shutdown().drainWindow();
     }
 
+    /** Runs on the shutdown thread (not an event loop), so pausing between batches blocks no I/O. */
     void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {
-        int open = connections.count();
-        if (open == 0) {
+        draining.start();
+        List<WebSocketConnection> open = connections.snapshot();
+        if (open.isEmpty()) {
             return;
         }
-        LOG.infof("Shutting down: closing %d connection(s) with 1001", open);
+        int batches = (int) Math.max(1, window.toMillis() / BATCH_INTERVAL.toMillis());
+        int perBatch = Math.max(1, (open.size() + batches - 1) / batches);
+        LOG.infof("Draining %d connection(s) over %s: %d batch(es) of up to %d, closed with 1001", open.size(), window,
+                (open.size() + perBatch - 1) / perBatch, perBatch);
+        List<Uni<Void>> closing = new ArrayList<>();
+        for (int from = 0; from < open.size(); from += perBatch) {
+            if (from > 0) {
+                LockSupport.parkNanos(BATCH_INTERVAL.toNanos());
+            }
+            for (WebSocketConnection connection : open.subList(from, Math.min(open.size(), from + perBatch))) {
+                if (connection.isOpen()) {
+                    closing.add(connection.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
+                }
+            }
+        }
         try {
-            Uni.join().all(connections.closeAll(CloseCodes.GOING_AWAY)).andCollectFailures()
-                    .await().atMost(CLOSE_TIMEOUT);
+            if (!closing.isEmpty()) {
+                Uni.join().all(closing).andCollectFailures().await().atMost(CLOSE_TIMEOUT);
+            }
         } catch (RuntimeException e) {
             LOG.warnf("Not every connection closed cleanly within %s: %s", CLOSE_TIMEOUT, e.getMessage());
         }

@@ -43,8 +43,8 @@ public class LocalConnections {
         return closing;
     }
 
-    /** Writes the same frame to every open connection of this replica. */
-    public void deliver(String frame) {
-        Fanout.write(open, frame);
+    /** The open connections, for the drain. */
+    public List<WebSocketConnection> snapshot() {
+        return List.copyOf(open);
     }
 }

@@ -52,6 +52,7 @@ final class LocalGroups {
 
     private final Backplane backplane;
     private final BackplaneTraffic traffic;
+    private final Fanout fanout;
     private final Function<String, String> channelNaming;
     private final Function<String, StreamName> streamNaming;
     private final SharedReads streams;
@@ -78,16 +79,17 @@ final class LocalGroups {
     }
 
     /** Groups without history (direct messages). */
-    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Function<String, String> channelNaming,
+    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
             Duration joinTimeout) {
-        this(backplane, traffic, channelNaming, null, null, joinTimeout);
+        this(backplane, traffic, fanout, channelNaming, null, null, joinTimeout);
     }
 
     /** Groups whose stream keeps history, read through {@code streams}. */
-    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Function<String, String> channelNaming,
+    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
             Function<String, StreamName> streamNaming, SharedReads streams, Duration joinTimeout) {
         this.backplane = backplane;
         this.traffic = traffic;
+        this.fanout = fanout;
         this.channelNaming = channelNaming;
         this.streamNaming = streamNaming;
         this.streams = streams;
@@ -162,7 +164,7 @@ final class LocalGroups {
         synchronized (group) {
             List<String> held = group.heldBack.remove(connection);
             if (held != null) {
-                held.forEach(frame -> Fanout.write(List.of(connection), frame));
+                held.forEach(frame -> fanout.write(connection, frame));
             }
         }
     }
@@ -181,13 +183,13 @@ final class LocalGroups {
             answer.send(recovered, position);
             StreamPosition written = history.recoverable() ? (since == null ? position : since) : null;
             for (String frame : history.frames()) {
-                Fanout.write(List.of(connection), frame);
+                fanout.write(connection, frame);
                 written = ServerFrames.positionOf(frame);
             }
             for (String frame : held == null ? List.<String> of() : held) {
                 StreamPosition at = ServerFrames.positionOf(frame);
                 if (at == null || written == null || !at.epoch().equals(written.epoch()) || at.offset() > written.offset()) {
-                    Fanout.write(List.of(connection), frame);
+                    fanout.write(connection, frame);
                     written = at == null ? written : at;
                 }
             }
@@ -241,14 +243,14 @@ final class LocalGroups {
     }
 
     private void deliver(Group group, String frame) {
-        traffic.received();
+        traffic.received(frame);
         if (!ServerFrames.isDeliverable(frame)) {
             LOG.warnf("Ignored a message on %s that is not a v%d event (%d chars)", channelOf(group.name),
                     ServerFrames.VERSION, frame.length());
             return;
         }
         if (streams == null) {
-            Fanout.write(group.members, frame);
+            fanout.write(group.members, frame);
             return;
         }
         synchronized (group) {
@@ -280,7 +282,7 @@ final class LocalGroups {
     /** Writes to every member, except that it is held back for recovering ones and skipped where already sent. */
     private void writeToMembers(Group group, String frame, StreamPosition at) {
         if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty()) {
-            Fanout.write(group.members, frame);
+            fanout.write(group.members, frame);
             return;
         }
         for (WebSocketConnection member : group.members) {
@@ -294,7 +296,7 @@ final class LocalGroups {
                     group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
                 }
             } else {
-                Fanout.write(List.of(member), frame);
+                fanout.write(member, frame);
             }
         }
     }

@@ -35,10 +35,10 @@ public class RoomRegistry implements PresenceListener {
     private final Backplane backplane;
     private final int maxListed;
 
-    RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, History history,
+    RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, History history,
             ChorusConfig config) {
         String prefix = config.channelPrefix() + "room:{";
-        this.rooms = new LocalGroups(backplane, traffic, room -> prefix + room + "}", StreamName::room,
+        this.rooms = new LocalGroups(backplane, traffic, fanout, room -> prefix + room + "}", StreamName::room,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
                 config.limits().joinTimeout());
         this.history = history;

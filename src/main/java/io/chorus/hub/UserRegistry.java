@@ -30,9 +30,9 @@ public class UserRegistry {
     private final Presence presence;
     private final int maxListed;
 
-    UserRegistry(Backplane backplane, BackplaneTraffic traffic, Presence presence, ChorusConfig config) {
+    UserRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, ChorusConfig config) {
         String prefix = config.channelPrefix() + "user:{";
-        this.users = new LocalGroups(backplane, traffic, user -> prefix + user + "}", config.limits().joinTimeout());
+        this.users = new LocalGroups(backplane, traffic, fanout, user -> prefix + user + "}", config.limits().joinTimeout());
         this.presence = presence;
         this.maxListed = config.presence().maxListed();
     }

@@ -15,6 +15,12 @@ public final class CloseCodes {
     /** RFC 6455 1011: the server failed unexpectedly while handling this connection. */
     public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
 
+    /**
+     * 4008: the client did not read its frames fast enough; {@code chorus.limits.max-pending-frames} of them were
+     * waiting. It may reconnect (and recover from its last position).
+     */
+    public static final CloseReason SLOW_CONSUMER = new CloseReason(4008, "slow consumer");
+
     /** Whether a failure is the WebSocket codec refusing a message over the size limit. */
     public static boolean isMessageTooBig(Throwable failure) {
         String message = failure.getMessage();

@@ -13,6 +13,7 @@ import io.chorus.hub.JoinReply;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.UserRegistry;
+import io.chorus.metrics.ChorusMeters;
 import io.chorus.protocol.ClientCommand;
 import io.chorus.protocol.ClientFrameParser;
 import io.chorus.protocol.CloseCodes;
@@ -56,11 +57,13 @@ public class ChatSocket {
     private final UserRegistry users;
     private final UserIdentity identity;
     private final MessageIds ids;
+    private final ChorusMeters meters;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
-            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusConfig config) {
+            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, ChorusConfig config) {
+        this.meters = meters;
         this.backplane = backplane;
         this.broadcast = broadcast;
         this.connections = connections;
@@ -115,10 +118,16 @@ public class ChatSocket {
         String user = connection.userData().get(USER);
         if (command instanceof ClientCommand.Publish publish) {
             String room = publish.room();
+            if (room == null) {
+                meters.broadcastPublished();
+            } else {
+                meters.roomMessagePublished();
+            }
             return publish(connection, publish.ref(),
                     (id, ts) -> ServerFrames.message(id, replicaId, user, ts, room, null, publish.payload()),
                     frame -> room == null ? broadcast.publish(frame) : rooms.publish(room, frame));
         } else if (command instanceof ClientCommand.Direct direct) {
+            meters.directMessagePublished();
             return publish(connection, direct.ref(),
                     (id, ts) -> ServerFrames.message(id, replicaId, user, ts, null, direct.to(), direct.payload()),
                     frame -> backplane.publish(users.channelOf(direct.to()), frame).replaceWith((StreamPosition) null));

@@ -29,6 +29,7 @@ public final class TestClient implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private volatile boolean reading = true;
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final WebSocket socket;
     private final JsonNode welcome;
@@ -185,6 +186,17 @@ public final class TestClient implements AutoCloseable {
         return all;
     }
 
+    /** Stops reading from the socket (a client that hangs): the server's frames pile up in TCP buffers. */
+    public void stopReading() {
+        reading = false;
+    }
+
+    /** Reads again, as fast as frames come. */
+    public void resumeReading() {
+        reading = true;
+        socket.request(Long.MAX_VALUE);
+    }
+
     /** The close code the server sent, waiting up to the timeout. */
     public int awaitCloseCode() {
         return closeCode.orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
@@ -220,7 +232,9 @@ public final class TestClient implements AutoCloseable {
                 frames.add(parse(partial.toString()));
                 partial.setLength(0);
             }
-            webSocket.request(1);
+            if (reading) {
+                webSocket.request(1);
+            }
             return null;
         }
 
