@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the Chorus load generator (src/test/java/io/chorus/loadgen) in a JVM of its own, so its heap and CPUs can be
+# chosen, after raising the open-files limit (every WebSocket is a file descriptor, in the generator and in the
+# replica alike). Arguments go to the generator; `--help` lists them. See docs/benchmarks.md.
+#
+#   LOADGEN_CPUS=1      taskset CPU list for the generator (default: not pinned)
+#   LOADGEN_HEAP=2g     generator heap (-Xms = -Xmx)
+#   LOADGEN_BUILD=1     rebuild the server jar even if target/quarkus-app/quarkus-run.jar exists
+#
+# Example: LOADGEN_CPUS=1 docs/bench/loadgen.sh --scenario=broadcast --connections=10000 --rate=20 --server-cpus=0 --redis-cpus=0
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# Raise the soft limit to the hard one; the children (redis-server, replicas) inherit it.
+ulimit -n "$(ulimit -Hn)"
+
+if [ "${LOADGEN_BUILD:-0}" = 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
+  ./mvnw -B -q package -DskipTests
+fi
+./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/loadgen.classpath -Dmdep.includeScope=test
+CLASSPATH="target/test-classes:target/classes:$(cat target/loadgen.classpath)"
+export CLASSPATH
+
+HEAP="${LOADGEN_HEAP:-2g}"
+PIN=()
+if [ -n "${LOADGEN_CPUS:-}" ]; then
+  PIN=(taskset -c "$LOADGEN_CPUS")
+fi
+exec "${PIN[@]}" java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseParallelGC -Dvertx.disableDnsResolver=true \
+  io.chorus.loadgen.LoadGenerator "$@"
