@@ -147,7 +147,7 @@ final class ClientFleet implements AutoCloseable {
     private CompletableFuture<Void> connect(Client client) {
         URI uri = replicaUris.get(client.replica);
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
-                .setURI(uri.getPath() + "?user=lg-" + client.index).setTimeout(30_000);
+                .setURI(uri.getPath() + "?user=lg-" + client.index);
         client.startedNanos = System.nanoTime();
         wsClients.get(client.index % wsClients.size()).connect(options).onComplete(result -> {
             if (result.failed()) {
@@ -159,12 +159,22 @@ final class ClientFleet implements AutoCloseable {
             WebSocket ws = result.result();
             client.ws = ws;
             ws.handler(frame -> onFrame(client, frame));
-            ws.exceptionHandler(failure -> count(errors, "client exception: " + failure.getClass().getSimpleName()));
+            ws.exceptionHandler(failure -> {
+                count(errors, "client exception: " + failure);
+                if (errors.size() < 20) {
+                    System.out.printf("[loadgen] connection %d: %s%n", client.index, failure);
+                }
+            });
             ws.closeHandler(v -> {
                 open.decrementAndGet();
                 if (!closing) {
                     closedUnexpectedly.incrementAndGet();
-                    count(errors, "closed by server: " + ws.closeStatusCode());
+                    count(errors, "closed by server: " + ws.closeStatusCode() + " " + ws.closeReason());
+                    if (closedUnexpectedly.get() <= 5) {
+                        System.out.printf("[loadgen] connection %d (replica %d%s) closed: status %s reason %s%n",
+                                client.index, client.replica, isPublisher(client.index) ? ", a publisher" : "",
+                                ws.closeStatusCode(), ws.closeReason());
+                    }
                     client.welcomed.completeExceptionally(new IllegalStateException("closed " + ws.closeStatusCode()));
                     client.joined.completeExceptionally(new IllegalStateException("closed " + ws.closeStatusCode()));
                 }
@@ -172,6 +182,15 @@ final class ClientFleet implements AutoCloseable {
             open.incrementAndGet();
         });
         return client.welcomed;
+    }
+
+    private boolean isPublisher(int index) {
+        for (int c : plan.publisherConnections()) {
+            if (c == index) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- receiving

@@ -105,6 +105,8 @@ public final class LoadGenerator {
 
         Map<String, ServerMemoryProbe.Sample> baseline = probeAll(replicas, true, dir, "baseline");
         Map<String, Object> memory = report.section("serverMemory");
+        Map<String, Object> kernel = report.section("kernelTcp");
+        kernel.put("baseline", ServerMemoryProbe.tcpSockstat());
 
         LatencyRecorder latency = new LatencyRecorder();
         DeliveryLedger ledger = new DeliveryLedger(plan.groupOfPublishers());
@@ -162,6 +164,7 @@ public final class LoadGenerator {
         progress.phase("settle", false);
         sleep(Duration.ofSeconds(2));
         Map<String, ServerMemoryProbe.Sample> loaded = probeAll(replicas, true, dir, "loaded");
+        kernel.put("loaded", ServerMemoryProbe.tcpSockstat());
         for (ServerCluster.Replica replica : replicas) {
             memory.put(replica.id(), memoryEntry(replica, plan, baseline.get(replica.id()), loaded.get(replica.id())));
         }
@@ -171,7 +174,7 @@ public final class LoadGenerator {
         List<Map<String, Object>> rampSteps = new ArrayList<>();
         double measuredSeconds = 0;
         long deliveredInWindow = 0;
-        Map<String, Double> cpuStart = cpuAll(replicas);
+        Map<String, double[]> cpuStart = cpuAll(replicas);
         long measureStartNanos = System.nanoTime();
         if (abort == null && (options.rate() > 0 || options.ramp() != null)) {
             double firstRate = options.ramp() != null ? options.ramp().start() : options.rate();
@@ -192,7 +195,7 @@ public final class LoadGenerator {
             }
             measuredSeconds = (System.nanoTime() - measureStartNanos) / 1e9;
             deliveredInWindow = fleet.delivered() - deliveredStart;
-            Map<String, Double> cpuEnd = cpuAll(replicas);
+            Map<String, double[]> cpuEnd = cpuAll(replicas);
             fleet.stopPublishing();
             progress.phase("drain", true);
             drain(options.drain());
@@ -374,6 +377,16 @@ public final class LoadGenerator {
             ServerMemoryProbe.Sample sample = fullGc ? ServerMemoryProbe.afterFullGc(replica.pid())
                     : ServerMemoryProbe.quick(replica.pid());
             samples.put(replica.id(), sample);
+            if (fullGc && label.equals("loaded")) {
+                // what the per-connection heap is made of: the top of the live class histogram
+                String histogram = ServerMemoryProbe.jcmd(replica.pid(), "GC.class_histogram");
+                try {
+                    Files.writeString(dir.resolve(replica.id() + "-class-histogram-loaded.txt"),
+                            String.join("\n", histogram.lines().limit(60).toList()) + "\n");
+                } catch (IOException e) {
+                    log("could not write the class histogram: " + e);
+                }
+            }
             if (options.serverJvmOpts().contains("NativeMemoryTracking")) {
                 try {
                     Files.writeString(dir.resolve(replica.id() + "-nmt-" + label + ".txt"),
@@ -388,31 +401,40 @@ public final class LoadGenerator {
         return samples;
     }
 
-    private Map<String, Double> cpuAll(List<ServerCluster.Replica> replicas) {
-        Map<String, Double> cpu = new LinkedHashMap<>();
+    /** CPU seconds so far: {@code [user, system]} per replica, Redis and the generator; {@code [busy, 0]} for the machine. */
+    private Map<String, double[]> cpuAll(List<ServerCluster.Replica> replicas) {
+        Map<String, double[]> cpu = new LinkedHashMap<>();
         for (ServerCluster.Replica replica : replicas) {
             if (replica.pid() > 0) {
-                cpu.put(replica.id(), ServerMemoryProbe.cpuSeconds(replica.pid()));
+                cpu.put(replica.id(), ServerMemoryProbe.cpuSplit(replica.pid()));
             }
         }
         if (cluster.redisPid() > 0) {
-            cpu.put("redis", ServerMemoryProbe.cpuSeconds(cluster.redisPid()));
+            cpu.put("redis", ServerMemoryProbe.cpuSplit(cluster.redisPid()));
         }
-        cpu.put("generator", ServerMemoryProbe.cpuSeconds(ProcessHandle.current().pid()));
-        cpu.put("machine", ServerMemoryProbe.machineBusySeconds());
+        cpu.put("generator", ServerMemoryProbe.cpuSplit(ProcessHandle.current().pid()));
+        cpu.put("machine", new double[] { ServerMemoryProbe.machineBusySeconds(), 0 });
         return cpu;
     }
 
-    private static Map<String, Object> cpuDelta(Map<String, Double> start, Map<String, Double> end, double seconds,
+    private static Map<String, Object> cpuDelta(Map<String, double[]> start, Map<String, double[]> end, double seconds,
             long delivered) {
         Map<String, Object> cpu = new LinkedHashMap<>();
         double servers = 0;
         double ours = 0;
         for (String key : start.keySet()) {
-            double used = end.getOrDefault(key, 0.0) - start.get(key);
+            double[] a = start.get(key);
+            double[] b = end.getOrDefault(key, a);
+            double user = b[0] - a[0];
+            double system = b[1] - a[1];
+            double used = user + system;
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("cpuSeconds", round(used));
             entry.put("cores", seconds > 0 ? round(used / seconds) : 0);
+            if (!key.equals("machine")) {
+                entry.put("userSeconds", round(user));
+                entry.put("systemSeconds", round(system));
+            }
             if (key.equals("machine")) {
                 // what the rest of the machine (other builds, tests) took meanwhile: the noise of this measurement
                 entry.put("otherProcessesCores", seconds > 0 ? round((used - ours) / seconds) : 0);

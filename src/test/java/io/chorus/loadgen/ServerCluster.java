@@ -142,11 +142,9 @@ final class ServerCluster implements AutoCloseable {
 
     private static void stopAll(List<Process> processes) {
         List<Process> reversed = new ArrayList<>(processes);
-        Collections.reverse(reversed); // replicas before Redis
+        Collections.reverse(reversed); // replicas first, Redis last, so no replica sees its Redis vanish
         for (Process process : reversed) {
             process.destroy();
-        }
-        for (Process process : reversed) {
             try {
                 if (!process.waitFor(15, TimeUnit.SECONDS)) {
                     process.destroyForcibly();

@@ -93,6 +93,41 @@ final class ServerMemoryProbe {
         }
     }
 
+    /** User and system CPU seconds of the process so far ({@code [user, system]}), or {@code [-1, -1]}. */
+    static double[] cpuSplit(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new double[] { Long.parseLong(f[11]) / CLOCK_TICKS, Long.parseLong(f[12]) / CLOCK_TICKS };
+        } catch (IOException | RuntimeException e) {
+            return new double[] { -1, -1 };
+        }
+    }
+
+    /**
+     * The kernel's TCP socket counters from {@code /proc/net/sockstat} (machine-wide: both ends of every loopback
+     * connection): sockets in use and socket buffer memory in KiB. Kernel memory is not in any process's RSS.
+     */
+    static java.util.Map<String, Long> tcpSockstat() {
+        java.util.Map<String, Long> tcp = new java.util.LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/sockstat"))) {
+                if (line.startsWith("TCP:")) {
+                    String[] f = line.substring(4).trim().split("\\s+");
+                    for (int i = 0; i + 1 < f.length; i += 2) {
+                        tcp.put(f[i], Long.parseLong(f[i + 1]));
+                    }
+                }
+            }
+            if (tcp.containsKey("mem")) {
+                tcp.put("memKiB", tcp.get("mem") * 4); // pages of 4 KiB
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return tcp;
+    }
+
     /** Runs {@code jcmd PID COMMAND…} and returns its output ("" on failure). */
     static String jcmd(long pid, String... command) {
         List<String> args = new ArrayList<>(List.of(jcmdBinary(), Long.toString(pid)));
