@@ -6,6 +6,8 @@
 #   LOADGEN_CPUS=1      taskset CPU list for the generator (default: not pinned)
 #   LOADGEN_HEAP=2g     generator heap (-Xms = -Xmx)
 #   LOADGEN_BUILD=1     rebuild the server jar even if target/quarkus-app/quarkus-run.jar exists
+#   LOADGEN_WAIT_IDLE=N wait up to N seconds for a quiet machine (>= 60% idle over 2 s) before starting: on a shared
+#                       machine other builds take CPU from the run; the report says how much (otherProcessesCores)
 #
 # Example: LOADGEN_CPUS=1 docs/bench/loadgen.sh --scenario=broadcast --connections=10000 --rate=20 --server-cpus=0 --redis-cpus=0
 set -euo pipefail
@@ -20,6 +22,21 @@ fi
 ./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/loadgen.classpath -Dmdep.includeScope=test
 CLASSPATH="target/test-classes:target/classes:$(cat target/loadgen.classpath)"
 export CLASSPATH
+
+idle_percent() {
+  local a b
+  read -r -a a < /proc/stat; sleep 2; read -r -a b < /proc/stat
+  local total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  echo $(( total > 0 ? 100 * (b[4] - a[4] + b[5] - a[5]) / total : 100 ))
+}
+if [ -n "${LOADGEN_WAIT_IDLE:-}" ]; then
+  deadline=$((SECONDS + LOADGEN_WAIT_IDLE))
+  while idle=$(idle_percent) && [ "$idle" -lt 60 ] && [ "$SECONDS" -lt "$deadline" ]; do
+    echo "[loadgen.sh] machine only ${idle}% idle: waiting" >&2
+  done
+  echo "[loadgen.sh] machine ${idle}% idle: starting" >&2
+fi
 
 HEAP="${LOADGEN_HEAP:-2g}"
 PIN=()

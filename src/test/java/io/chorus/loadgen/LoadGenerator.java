@@ -176,6 +176,8 @@ public final class LoadGenerator {
         long deliveredInWindow = 0;
         Map<String, double[]> cpuStart = cpuAll(replicas);
         long measureStartNanos = System.nanoTime();
+        java.time.Instant measureFrom = java.time.Instant.now();
+        java.time.Instant measureTo = measureFrom;
         if (abort == null && (options.rate() > 0 || options.ramp() != null)) {
             double firstRate = options.ramp() != null ? options.ramp().start() : options.rate();
             if (!options.warmup().isZero()) {
@@ -186,6 +188,7 @@ public final class LoadGenerator {
             cpuStart = cpuAll(replicas);
             long deliveredStart = fleet.delivered();
             measureStartNanos = System.nanoTime();
+            measureFrom = java.time.Instant.now();
             if (options.ramp() != null) {
                 rampSteps = ramp(progress, latency, plan);
             } else {
@@ -194,6 +197,7 @@ public final class LoadGenerator {
                 sleep(options.duration());
             }
             measuredSeconds = (System.nanoTime() - measureStartNanos) / 1e9;
+            measureTo = java.time.Instant.now();
             deliveredInWindow = fleet.delivered() - deliveredStart;
             Map<String, double[]> cpuEnd = cpuAll(replicas);
             fleet.stopPublishing();
@@ -255,6 +259,15 @@ public final class LoadGenerator {
         Report.writeCharts(dir, title, progress.rows(), all, cross);
         summary(report, dir);
         cleanUp();
+        if (options.jfr() && cluster.managed()) {
+            for (ServerCluster.Replica replica : replicas) {
+                Path recording = dir.resolve(replica.id() + ".jfr");
+                if (Files.exists(recording)) {
+                    JfrHotMethods.write(recording, measureFrom, measureTo, dir.resolve(replica.id() + "-hot-methods.txt"));
+                    log("profile of the measured phase: " + dir.resolve(replica.id() + "-hot-methods.txt"));
+                }
+            }
+        }
         return abort == null ? 0 : 1;
     }
 

@@ -38,7 +38,8 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --publishers=N           publishers for idle, broadcast, hot-room (default 10; idle 1)
               --room-size=N            members per room for rooms (default 5)
               --duration=30s           measured publishing time (max 120s)
-              --warmup=10s             publishing before measuring (not in the latency totals)
+              --warmup=20s             publishing before measuring, not in the latency totals (the replicas JIT-compile
+                                       the fan-out path in the first 10-15 s)
               --drain=5s               how long to wait for in-flight messages after publishing stops
               --ramp=START,FACTOR,STEP instead of --rate: start at START msg/s, multiply by FACTOR every STEP, stop at
                                        the first step that is not sustainable (delivered < 95% of expected, or p99 over
@@ -105,7 +106,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
         if (duration.isNegative() || duration.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("--duration must be at most " + MAX_DURATION.toSeconds() + "s");
         }
-        Duration warmup = o.duration("warmup", Duration.ofSeconds(10));
+        Duration warmup = o.duration("warmup", Duration.ofSeconds(20));
         Duration drain = o.duration("drain", Duration.ofSeconds(5));
         int sources = o.integer("sources", 4);
         if (sources < 1 || sources > 254) {
