@@ -174,6 +174,7 @@ public final class LoadGenerator {
         List<Map<String, Object>> rampSteps = new ArrayList<>();
         double measuredSeconds = 0;
         long deliveredInWindow = 0;
+        boolean drainTimedOut = false;
         Map<String, double[]> cpuStart = cpuAll(replicas);
         long measureStartNanos = System.nanoTime();
         java.time.Instant measureFrom = java.time.Instant.now();
@@ -202,7 +203,7 @@ public final class LoadGenerator {
             Map<String, double[]> cpuEnd = cpuAll(replicas);
             fleet.stopPublishing();
             progress.phase("drain", true);
-            drain(options.drain());
+            drainTimedOut = !drain(options.drain());
             report.put("cpuSecondsInMeasuredPhase", cpuDelta(cpuStart, cpuEnd, measuredSeconds, deliveredInWindow));
         }
         progress.phase("done", false);
@@ -220,7 +221,9 @@ public final class LoadGenerator {
         delivery.put("expected", totals.expected());
         delivery.put("received", totals.received());
         delivery.put("distinct", totals.distinct());
+        // not received by the end of the drain: lost, or still queued in a replica when the run stopped waiting
         delivery.put("lost", totals.lost());
+        delivery.put("drainTimedOut", drainTimedOut);
         delivery.put("duplicated", totals.duplicates());
         delivery.put("misrouted", totals.misrouted());
         delivery.put("outOfOrder", totals.outOfOrder());
@@ -308,12 +311,13 @@ public final class LoadGenerator {
         return steps;
     }
 
-    /** Waits until every expected delivery arrived, or the drain time is over. */
-    private void drain(Duration limit) {
+    /** Waits until every expected delivery arrived, or the drain time is over; true when all arrived. */
+    private boolean drain(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline && fleet.delivered() < fleet.expectedDeliveries()) {
             sleep(Duration.ofMillis(50));
         }
+        return fleet.delivered() >= fleet.expectedDeliveries();
     }
 
     private Map<String, Object> memoryEntry(ServerCluster.Replica replica, Scenario.Plan plan,

@@ -71,12 +71,13 @@ final class Report {
             p99.add(new double[] { row.t(), i.p99Ms() });
             max.add(new double[] { row.t(), i.maxMs() });
         }
-        return new SvgChart(title + ": latency per second", "time since start (s)", "end-to-end latency (ms, log)",
-                SvgChart.XScale.LINEAR, SvgChart.YScale.LOG)
+        SvgChart chart = new SvgChart(title + ": latency per second", "time since start (s)",
+                "end-to-end latency (ms, log)", SvgChart.XScale.LINEAR, SvgChart.YScale.LOG)
                 .add(new SvgChart.Series("p50", "#1f77b4", p50))
                 .add(new SvgChart.Series("p90", "#2ca02c", p90))
                 .add(new SvgChart.Series("p99", "#ff7f0e", p99))
                 .add(new SvgChart.Series("max", "#d62728", max));
+        return phases(chart, rows);
     }
 
     static SvgChart distribution(String title, Histogram all, Histogram cross) {
@@ -95,10 +96,25 @@ final class Report {
             delivered.add(new double[] { row.t(), row.deliveredPerSecond() });
             sent.add(new double[] { row.t(), row.sentPerSecond() });
         }
-        return new SvgChart(title + ": throughput", "time since start (s)", "messages per second",
+        return phases(new SvgChart(title + ": throughput", "time since start (s)", "messages per second",
                 SvgChart.XScale.LINEAR, SvgChart.YScale.LINEAR)
                 .add(new SvgChart.Series("delivered/s", "#1f77b4", delivered))
-                .add(new SvgChart.Series("published/s", "#9467bd", sent));
+                .add(new SvgChart.Series("published/s", "#9467bd", sent)), rows);
+    }
+
+    /** A marker where each phase of the run (connect, warmup, measure, drain…) begins. */
+    private static SvgChart phases(SvgChart chart, List<ProgressDisplay.Row> rows) {
+        String previous = null;
+        double previousT = 0;
+        for (ProgressDisplay.Row row : rows) {
+            if (!row.phase().equals(previous)) {
+                // the row closing an interval carries the phase of that interval: the phase began at the row before
+                chart.marker(previous == null ? 0 : previousT, row.phase());
+                previous = row.phase();
+            }
+            previousT = row.t();
+        }
+        return chart;
     }
 
     /** The machine, as far as the run can see it. */

@@ -36,6 +36,8 @@ final class SvgChart {
     private final XScale xScale;
     private final YScale yScale;
     private final List<Series> series = new ArrayList<>();
+    private final List<double[]> markers = new ArrayList<>();
+    private final List<String> markerLabels = new ArrayList<>();
 
     SvgChart(String title, String xLabel, String yLabel, XScale xScale, YScale yScale) {
         this.title = title;
@@ -47,6 +49,13 @@ final class SvgChart {
 
     SvgChart add(Series line) {
         series.add(line);
+        return this;
+    }
+
+    /** A labelled dashed vertical line at x (data units), e.g. where a phase of the run starts. */
+    SvgChart marker(double x, String label) {
+        markers.add(new double[] { x });
+        markerLabels.add(label);
         return this;
     }
 
@@ -118,6 +127,17 @@ final class SvgChart {
                 "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 16 %.1f)\">%s</text>\n",
                 TOP + plotH / 2.0, TOP + plotH / 2.0, escape(yLabel)));
 
+        for (int m = 0; m < markers.size(); m++) {
+            double x = x(markers.get(m)[0]);
+            if (!Double.isFinite(x) || x < xMin || x > xMax) {
+                continue;
+            }
+            double px = LEFT + plotW * (x - xMin) / (xMax - xMin);
+            svg.append(String.format(Locale.ROOT,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n",
+                    px, TOP, px, TOP + plotH));
+            svg.append(text(px + 3, TOP + 12 + 12 * (m % 2), "start", 10, markerLabels.get(m)));
+        }
         int legendY = TOP + 10;
         for (Series line : series) {
             StringBuilder path = new StringBuilder();

@@ -32,6 +32,23 @@ class SvgChartTest {
     }
 
     @Test
+    void phaseMarkersInsideTheRangeAreDrawnAndOthersAreNot() throws Exception {
+        String svg = new SvgChart("t", "x", "y", SvgChart.XScale.LINEAR, SvgChart.YScale.LINEAR)
+                .add(new SvgChart.Series("s", "red", List.of(new double[] { 0, 1 }, new double[] { 10, 2 })))
+                .marker(5, "measure").marker(50, "beyond").render();
+        NodeList lines = parse(svg).getElementsByTagName("line");
+        int dashed = 0;
+        for (int i = 0; i < lines.getLength(); i++) {
+            if (((Element) lines.item(i)).hasAttribute("stroke-dasharray")) {
+                dashed++;
+            }
+        }
+        assertEquals(1, dashed);
+        assertTrue(svg.contains(">measure<"));
+        assertFalse(svg.contains(">beyond<"));
+    }
+
+    @Test
     void higherValuesArePlottedHigherUp() throws Exception {
         String svg = new SvgChart("t", "x", "y", SvgChart.XScale.LINEAR, SvgChart.YScale.LINEAR)
                 .add(new SvgChart.Series("s", "red", List.of(new double[] { 0, 1 }, new double[] { 1, 100 })))
