@@ -71,6 +71,7 @@ final class ClientFleet implements AutoCloseable {
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder misrouted = new LongAdder();
     private final LongAdder foreign = new LongAdder();
+    private final LongAdder acked = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> connectFailures = new ConcurrentHashMap<>();
     private final Recorder connectMicros = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
@@ -206,9 +207,14 @@ final class ClientFleet implements AutoCloseable {
                 joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
                 client.joined.complete(null);
             }
+            case ACK -> acked.increment();
             case ERROR -> {
                 String code = PayloadCodec.errorCodeOf(frame);
                 count(errors, "error " + code);
+                PayloadCodec.Probe refused = PayloadCodec.publishRefOf(frame);
+                if (refused != null) {
+                    ledger.reject(refused.publisher(), refused.sequence());
+                }
                 if (!client.joined.isDone() && client.room != null) {
                     client.joined.completeExceptionally(new IllegalStateException("join answered with error " + code));
                 }
@@ -374,7 +380,18 @@ final class ClientFleet implements AutoCloseable {
         for (int p = 0; p < sent.length(); p++) {
             expected += sent.get(p) * sizes[plan.groupOfPublisher(p)];
         }
-        return expected;
+        return expected - rejectedDeliveries(sizes);
+    }
+
+    private long rejectedDeliveries(int[] sizes) {
+        if (ledger.rejectedCount() == 0) {
+            return 0;
+        }
+        long total = 0;
+        for (int p = 0; p < sent.length(); p++) {
+            total += ledger.rejectedCountOf(p) * sizes[plan.groupOfPublisher(p)];
+        }
+        return total;
     }
 
     /** Members of each group among the connections that got their welcome (O(connections); called a few times a second). */
@@ -399,6 +416,10 @@ final class ClientFleet implements AutoCloseable {
 
     long misrouted() {
         return misrouted.sum();
+    }
+
+    long acked() {
+        return acked.sum();
     }
 
     long foreignMessages() {

@@ -21,6 +21,7 @@ final class DeliveryLedger {
     private final int[] groupOfPublisher;
     private final int[] slotOfPublisher;
     private final int[] publishersInGroup;
+    private final BitSet[] rejected;
 
     /** @param groupOfPublisher the group each publisher (by index) publishes to, groups numbered from 0 */
     DeliveryLedger(int[] groupOfPublisher) {
@@ -33,6 +34,10 @@ final class DeliveryLedger {
             groups = Math.max(groups, group + 1);
         }
         this.publishersInGroup = new int[groups];
+        this.rejected = new BitSet[groupOfPublisher.length];
+        for (int p = 0; p < rejected.length; p++) {
+            rejected[p] = new BitSet();
+        }
         this.slotOfPublisher = new int[groupOfPublisher.length];
         for (int p = 0; p < groupOfPublisher.length; p++) {
             slotOfPublisher[p] = publishersInGroup[groupOfPublisher[p]]++;
@@ -45,6 +50,41 @@ final class DeliveryLedger {
 
     int groupOf(int publisher) {
         return groupOfPublisher[publisher];
+    }
+
+    /**
+     * Records that the server refused a publish (it answered {@code error}, e.g. {@code backplane_unavailable}): the
+     * message went nowhere, so nobody is expected to receive it. Safe from any thread.
+     */
+    void reject(int publisher, long sequence) {
+        if (publisher >= 0 && publisher < rejected.length && sequence >= 0 && sequence <= Integer.MAX_VALUE) {
+            synchronized (rejected[publisher]) {
+                rejected[publisher].set((int) sequence);
+            }
+        }
+    }
+
+    /** How many publishes the server refused. */
+    long rejectedCount() {
+        long count = 0;
+        for (BitSet bits : rejected) {
+            synchronized (bits) {
+                count += bits.cardinality();
+            }
+        }
+        return count;
+    }
+
+    long rejectedCountOf(int publisher) {
+        synchronized (rejected[publisher]) {
+            return rejected[publisher].cardinality();
+        }
+    }
+
+    private BitSet rejectedOf(int publisher) {
+        synchronized (rejected[publisher]) {
+            return (BitSet) rejected[publisher].clone();
+        }
     }
 
     /** A new receiver's inbox, for a receiver in {@code group} (or {@link #NO_GROUP}). */
@@ -130,18 +170,24 @@ final class DeliveryLedger {
                 }
                 BitSet bits = seen[slotOfPublisher[p]];
                 int upTo = (int) Math.min(sent[p], Integer.MAX_VALUE);
-                int got = bits == null ? 0 : bits.get(0, upTo).cardinality();
-                lost += upTo - got;
+                BitSet missing = new BitSet();
+                missing.set(0, upTo);
+                if (bits != null) {
+                    missing.andNot(bits);
+                }
+                missing.andNot(rejectedOf(p));
+                lost += missing.cardinality();
             }
             return lost;
         }
 
-        /** Messages this receiver should get, given what each publisher sent. */
+        /** Messages this receiver should get, given what each publisher sent (less what the server refused). */
         long expected(long[] sent) {
             long expected = 0;
             for (int p = 0; p < groupOfPublisher.length; p++) {
                 if (groupOfPublisher[p] == group) {
-                    expected += sent[p];
+                    BitSet refused = rejectedOf(p);
+                    expected += sent[p] - refused.get(0, (int) Math.min(sent[p], Integer.MAX_VALUE)).cardinality();
                 }
             }
             return expected;

@@ -43,6 +43,18 @@ class DeliveryLedgerTest {
     }
 
     @Test
+    void aPublishTheServerRefusedIsExpectedByNobody() {
+        DeliveryLedger.Inbox inbox = ledger.inbox(0);
+        inbox.accept(0, 0);
+        inbox.accept(0, 2);
+        ledger.reject(0, 1); // answered backplane_unavailable: delivered nowhere
+        long[] sent = { 3, 0, 0 };
+        assertEquals(2, inbox.expected(sent));
+        assertEquals(0, inbox.lost(sent));
+        assertEquals(1, ledger.rejectedCount());
+    }
+
+    @Test
     void aReceiverInNoGroupExpectsNothing() {
         DeliveryLedger.Inbox outsider = ledger.inbox(DeliveryLedger.NO_GROUP);
         assertEquals(0, outsider.expected(new long[] { 4, 4, 4 }));

@@ -215,6 +215,8 @@ public final class LoadGenerator {
         Histogram cross = latency.totalCrossReplica();
         publish.put("targetRatePerSecond", options.ramp() == null ? options.rate() : "ramp");
         publish.put("sent", fleet.sentTotal());
+        publish.put("acked", fleet.acked());
+        publish.put("refusedByServer", ledger.rejectedCount());
         publish.put("measuredSeconds", round(measuredSeconds));
         publish.put("scheduleLag", LatencyRecorder.summary(fleet.scheduleLag()));
         Map<String, Object> delivery = report.section("delivery");

@@ -27,6 +27,7 @@ final class PayloadCodec {
     private static final byte[] TYPE_KEY = "\"type\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PROBE_KEY = "\"lg\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CODE_KEY = "\"code\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PUBLISH_REF_KEY = "\"ref\":\"p".getBytes(StandardCharsets.US_ASCII);
 
     private final String padding;
 
@@ -35,12 +36,16 @@ final class PayloadCodec {
         this.padding = paddingBytes <= 0 ? "" : ",\"pad\":\"" + "x".repeat(paddingBytes) + "\"";
     }
 
-    /** A {@code publish} command with a probe; {@code room} null publishes to everyone. */
+    /**
+     * A {@code publish} command with a probe; {@code room} null publishes to everyone. Its {@code ref},
+     * {@code p<publisher>.<sequence>}, comes back in the {@code ack} or {@code error}, so a refused publish is known.
+     */
     String publish(String room, int publisher, long sequence, long sentNanos) {
-        StringBuilder frame = new StringBuilder(64 + padding.length()).append("{\"type\":\"publish\"");
+        StringBuilder frame = new StringBuilder(80 + padding.length()).append("{\"type\":\"publish\"");
         if (room != null) {
             frame.append(",\"room\":\"").append(room).append('"');
         }
+        frame.append(",\"ref\":\"p").append(publisher).append('.').append(sequence).append('"');
         return frame.append(",\"payload\":{\"lg\":[").append(publisher).append(',').append(sequence).append(',')
                 .append(sentNanos).append(']').append(padding).append("}}").toString();
     }
@@ -107,6 +112,33 @@ final class PayloadCodec {
             return null;
         }
         return new Probe((int) values[0], values[1], values[2]);
+    }
+
+    /** The (publisher, sequence) of a publish's {@code ref} echoed in an ack or error, or null; sentNanos is 0. */
+    static Probe publishRefOf(Buffer frame) {
+        int at = indexOf(frame, PUBLISH_REF_KEY, 0, frame.length());
+        if (at < 0) {
+            return null;
+        }
+        int i = at + PUBLISH_REF_KEY.length;
+        long publisher = 0, sequence = 0;
+        int digits = 0;
+        while (i < frame.length() && frame.getByte(i) >= '0' && frame.getByte(i) <= '9' && digits < 10) {
+            publisher = publisher * 10 + (frame.getByte(i++) - '0');
+            digits++;
+        }
+        if (digits == 0 || i >= frame.length() || frame.getByte(i++) != '.' || publisher > Integer.MAX_VALUE) {
+            return null;
+        }
+        digits = 0;
+        while (i < frame.length() && frame.getByte(i) >= '0' && frame.getByte(i) <= '9' && digits < 18) {
+            sequence = sequence * 10 + (frame.getByte(i++) - '0');
+            digits++;
+        }
+        if (digits == 0 || i >= frame.length() || frame.getByte(i) != '"') {
+            return null;
+        }
+        return new Probe((int) publisher, sequence, 0);
     }
 
     /** The {@code code} of an {@code error} event, or "?" when absent. */

@@ -55,6 +55,17 @@ class PayloadCodecTest {
     }
 
     @Test
+    void aRefusedPublishIsTracedBackThroughItsRef() throws Exception {
+        String publish = new PayloadCodec(0).publish(null, 12, 345, 1);
+        String ref = json.readTree(publish).get("ref").asText();
+        Buffer error = Buffer.buffer("{\"v\":1,\"type\":\"error\",\"code\":\"backplane_unavailable\",\"message\":\"m\",\"ref\":\""
+                + ref + "\"}");
+        assertEquals(new PayloadCodec.Probe(12, 345, 0), PayloadCodec.publishRefOf(error));
+        assertNull(PayloadCodec.publishRefOf(Buffer.buffer("{\"type\":\"error\",\"ref\":\"j17\"}")));
+        assertNull(PayloadCodec.publishRefOf(Buffer.buffer("{\"type\":\"error\",\"ref\":\"p1.\"}")));
+    }
+
+    @Test
     void aMessageWithoutAWellFormedProbeHasNone() {
         assertNull(PayloadCodec.probeOf(Buffer.buffer("{\"type\":\"message\",\"payload\":{\"text\":\"hi\"}}")));
         assertNull(PayloadCodec.probeOf(Buffer.buffer("{\"payload\":{\"lg\":[1,2]}}")));
