@@ -332,6 +332,7 @@ public final class LoadGenerator {
             entry.put("note", "no PID known: not measured");
             return entry;
         }
+        entry.put("gc", ServerMemoryProbe.collector(replica.pid()));
         entry.put("rssBaselineKiB", before.rssKiB());
         entry.put("rssLoadedKiB", after.rssKiB());
         entry.put("heapUsedBaselineKiB", before.heapUsedKiB());

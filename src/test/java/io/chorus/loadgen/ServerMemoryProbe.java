@@ -53,8 +53,13 @@ final class ServerMemoryProbe {
 
     /** A field of {@code /proc/PID/status} in its own unit (kB for memory), or -1. */
     static long statusField(long pid, String field) {
+        return statusLikeField(Path.of("/proc", Long.toString(pid), "status"), field);
+    }
+
+    /** The number after {@code FIELD:} in a /proc file of that shape, or -1. */
+    static long statusLikeField(Path file, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(field + ":")) {
                     return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
                 }
@@ -122,10 +127,23 @@ final class ServerMemoryProbe {
             if (tcp.containsKey("mem")) {
                 tcp.put("memKiB", tcp.get("mem") * 4); // pages of 4 KiB
             }
+            // kernel objects of every socket (tcp_sock, inode, dentry, file, epoll item) live in the slab caches
+            tcp.put("slabKiB", statusLikeField(Path.of("/proc/meminfo"), "Slab"));
         } catch (IOException | RuntimeException e) {
             // not Linux
         }
         return tcp;
+    }
+
+    /** The garbage collector a JVM runs (from {@code VM.flags}), e.g. "SerialGC", or "?". */
+    static String collector(long pid) {
+        String flags = jcmd(pid, "VM.flags");
+        for (String gc : List.of("SerialGC", "G1GC", "ParallelGC", "ZGC", "ShenandoahGC")) {
+            if (flags.contains("-XX:+Use" + gc)) {
+                return gc;
+            }
+        }
+        return "?";
     }
 
     /** Runs {@code jcmd PID COMMAND…} and returns its output ("" on failure). */
