@@ -6,6 +6,7 @@
 #   LOADGEN_CPUS=1      taskset CPU list for the generator (default: not pinned)
 #   LOADGEN_HEAP=2g     generator heap (-Xms = -Xmx)
 #   LOADGEN_BUILD=1     rebuild the server jar even if target/quarkus-app/quarkus-run.jar exists
+#   LOADGEN_NICE=-10    nice value of the generator (see --server-nice for the servers)
 #   LOADGEN_WAIT_IDLE=N wait up to N seconds for a quiet machine (>= 60% idle over 2 s) before starting: on a shared
 #                       machine other builds take CPU from the run; the report says how much (otherProcessesCores)
 #
@@ -40,8 +41,11 @@ fi
 
 HEAP="${LOADGEN_HEAP:-2g}"
 PIN=()
+if [ -n "${LOADGEN_NICE:-}" ]; then
+  PIN=(nice -n "$LOADGEN_NICE")
+fi
 if [ -n "${LOADGEN_CPUS:-}" ]; then
-  PIN=(taskset -c "$LOADGEN_CPUS")
+  PIN+=(taskset -c "$LOADGEN_CPUS")
 fi
 exec "${PIN[@]}" java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseParallelGC -Dvertx.disableDnsResolver=true \
   io.chorus.loadgen.LoadGenerator "$@"

@@ -91,6 +91,8 @@ public final class LoadGenerator {
         setup.put("redisCpus", options.redisCpus().isEmpty() ? "not pinned" : options.redisCpus());
         setup.put("generatorCpus", affinity());
         setup.put("serverHeap", options.managedServers() ? options.serverHeap() : "external");
+        setup.put("serverNice", options.serverNice());
+        setup.put("generatorNice", ServerMemoryProbe.nice(ProcessHandle.current().pid()));
         setup.put("serverJvmOpts", options.serverJvmOpts());
         setup.put("generatorMaxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         setup.put("sourceAddresses", options.sourceAddresses());

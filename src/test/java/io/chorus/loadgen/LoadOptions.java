@@ -18,7 +18,7 @@ import java.util.Map;
 record LoadOptions(Scenario scenario, int connections, int replicas, double rate, int publishers, int roomSize,
         Duration duration, Duration warmup, Duration drain, int sources, int connectConcurrency, Ramp ramp,
         double sloP99Ms, List<URI> targets, List<Long> serverPids, String jar, String serverHeap,
-        String serverJvmOpts, String serverCpus, String redisCpus, boolean jfr, String out, Duration maxRun,
+        String serverJvmOpts, String serverCpus, String redisCpus, int serverNice, boolean jfr, String out, Duration maxRun,
         int eventLoops, int payloadBytes, Map<String, String> raw) {
 
     static final int MAX_CONNECTIONS = 200_000;
@@ -56,6 +56,9 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --server-jvm-opts='…'    more JVM options for the replicas
               --server-cpus=0          taskset CPU list for the replicas (empty: no pinning)
               --redis-cpus=0           taskset CPU list for redis-server
+              --server-nice=0          nice value for redis-server and the replicas (-20..19); a low-load latency run
+                                       on a machine shared with builds may use -10 to measure Chorus, not the queue
+                                       behind other processes (say so when publishing the numbers)
               --jfr                    record a JFR profile of each replica (settings=profile) into the output folder
               --out=DIR                output folder (default target/loadgen/SCENARIO-TIMESTAMP)
               --max-run=180s           hard deadline for the whole run; the generator stops everything and exits
@@ -151,9 +154,13 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
                 o.decimal("slo-p99-ms", 50), List.copyOf(targets), List.copyOf(pids),
                 raw.getOrDefault("jar", "target/quarkus-app/quarkus-run.jar"), raw.getOrDefault("server-heap", "1g"),
                 raw.getOrDefault("server-jvm-opts", ""), raw.getOrDefault("server-cpus", ""),
-                raw.getOrDefault("redis-cpus", ""), Boolean.parseBoolean(raw.getOrDefault("jfr", "false")), out,
+                raw.getOrDefault("redis-cpus", ""), o.integer("server-nice", 0),
+                Boolean.parseBoolean(raw.getOrDefault("jfr", "false")), out,
                 maxRun, o.integer("event-loops", 2), o.integer("payload-bytes", 0), Map.copyOf(raw));
         o.rejectUnknown();
+        if (options.serverNice() < -20 || options.serverNice() > 19) {
+            throw new IllegalArgumentException("--server-nice must be -20..19");
+        }
         return options;
     }
 

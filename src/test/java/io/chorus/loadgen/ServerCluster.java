@@ -70,7 +70,8 @@ final class ServerCluster implements AutoCloseable {
         ServerCluster cluster = null;
         try {
             int redisPort = freePort();
-            List<String> redis = new ArrayList<>(pinned(options.redisCpus()));
+            List<String> redis = new ArrayList<>(niced(options.serverNice()));
+            redis.addAll(pinned(options.redisCpus()));
             redis.addAll(List.of("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", dir.toString()));
             Process redisProcess = launch(redis, dir.resolve("redis.log"));
@@ -82,7 +83,8 @@ final class ServerCluster implements AutoCloseable {
             for (int r = 0; r < options.replicas(); r++) {
                 String id = "r" + (r + 1);
                 int port = freePort();
-                List<String> command = new ArrayList<>(pinned(options.serverCpus()));
+                List<String> command = new ArrayList<>(niced(options.serverNice()));
+                command.addAll(pinned(options.serverCpus()));
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 command.add("-Xmx" + options.serverHeap());
                 for (String opt : options.serverJvmOpts().trim().split("\\s+")) {
@@ -165,6 +167,10 @@ final class ServerCluster implements AutoCloseable {
                 "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",
                 "<setting name=\"period\" control=\"method-sampling-java-interval\">1 ms</setting>"));
         return settings;
+    }
+
+    private static List<String> niced(int nice) {
+        return nice == 0 ? List.of() : List.of("nice", "-n", Integer.toString(nice));
     }
 
     private static List<String> pinned(String cpus) {

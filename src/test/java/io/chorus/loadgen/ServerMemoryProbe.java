@@ -98,6 +98,16 @@ final class ServerMemoryProbe {
         }
     }
 
+    /** The nice value of a process, or 0 when unknown. */
+    static int nice(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** User and system CPU seconds of the process so far ({@code [user, system]}), or {@code [-1, -1]}. */
     static double[] cpuSplit(long pid) {
         try {
