@@ -74,6 +74,8 @@ final class ClientFleet implements AutoCloseable {
     private final LongAdder acked = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> connectFailures = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> otherFrames = new ConcurrentHashMap<>();
+    private final AtomicInteger joined = new AtomicInteger();
     private final Recorder connectMicros = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
     private final Recorder joinMicros = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
     private final Histogram scheduleLagMicros = new Histogram(LatencyRecorder.HIGHEST_MICROS, 3);
@@ -205,7 +207,9 @@ final class ClientFleet implements AutoCloseable {
             }
             case JOINED -> {
                 joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
-                client.joined.complete(null);
+                if (client.joined.complete(null)) {
+                    joined.incrementAndGet();
+                }
             }
             case ACK -> acked.increment();
             case ERROR -> {
@@ -219,8 +223,7 @@ final class ClientFleet implements AutoCloseable {
                     client.joined.completeExceptionally(new IllegalStateException("join answered with error " + code));
                 }
             }
-            default -> {
-            }
+            default -> count(otherFrames, PayloadCodec.typeNameOf(frame));
         }
     }
 
@@ -440,6 +443,15 @@ final class ClientFleet implements AutoCloseable {
 
     Map<String, Long> errors() {
         return snapshot(errors);
+    }
+
+    /** Frames of the types the generator does not read (presence events, …), by type. */
+    Map<String, Long> otherFrames() {
+        return snapshot(otherFrames);
+    }
+
+    int joined() {
+        return joined.get();
     }
 
     Map<String, Long> connectFailures() {

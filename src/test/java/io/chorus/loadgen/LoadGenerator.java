@@ -150,16 +150,22 @@ public final class LoadGenerator {
         if (options.scenario().usesRooms()) {
             progress.phase("join", false);
             long joinStart = System.nanoTime();
+            Map<String, Object> join = report.section("join");
             try {
-                await(fleet.joinAll(options.connectConcurrency()), "joining");
-                Map<String, Object> join = report.section("join");
-                join.put("seconds", round((System.nanoTime() - joinStart) / 1e9));
-                join.put("joinTime", LatencyRecorder.summary(fleet.joinTimes()));
+                fleet.joinAll(options.connectConcurrency()).get(options.joinTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                abort = String.format(Locale.ROOT, "only %,d of %,d joins were answered within --join-timeout=%ds",
+                        fleet.joined(), plan.connections(), options.joinTimeout().toSeconds());
+                log(abort);
             } catch (Exception e) {
                 abort = "rooms are not usable on this server: " + rootMessage(e)
                         + " (protocol v1 join/room publish, docs/protocol.md)";
                 log(abort);
             }
+            join.put("joined", fleet.joined());
+            join.put("seconds", round((System.nanoTime() - joinStart) / 1e9));
+            join.put("joinTime", LatencyRecorder.summary(fleet.joinTimes()));
+            join.put("framesReceivedMeanwhile", fleet.otherFrames());
         }
 
         // ---- memory with every connection open
@@ -182,7 +188,7 @@ public final class LoadGenerator {
         java.time.Instant measureFrom = java.time.Instant.now();
         java.time.Instant measureTo = measureFrom;
         if (abort == null && (options.rate() > 0 || options.ramp() != null)) {
-            double firstRate = options.ramp() != null ? options.ramp().start() : options.rate();
+            double firstRate = options.ramp() != null ? options.ramp().start() : options.warmupRate();
             if (!options.warmup().isZero()) {
                 progress.phase("warmup", false);
                 fleet.publishAt(firstRate);
@@ -237,6 +243,7 @@ public final class LoadGenerator {
                 measuredSeconds == 0 ? 0 : Math.round(deliveredInWindow / measuredSeconds));
         delivery.put("closedByServer", fleet.closedUnexpectedly());
         delivery.put("errors", fleet.errors());
+        delivery.put("otherFramesByType", fleet.otherFrames());
         Map<String, Object> latencySection = report.section("latency");
         latencySection.put("all", LatencyRecorder.summary(all));
         latencySection.put("crossReplica", LatencyRecorder.summary(cross));

@@ -15,8 +15,9 @@ import java.util.Map;
  * {@link #MAX_CONNECTIONS} connections, at most {@link #MAX_DURATION} of publishing, a hard {@code --max-run} deadline,
  * and loopback addresses only.
  */
-record LoadOptions(Scenario scenario, int connections, int replicas, double rate, int publishers, int roomSize,
-        Duration duration, Duration warmup, Duration drain, int sources, int connectConcurrency, Ramp ramp,
+record LoadOptions(Scenario scenario, int connections, int replicas, double rate, double warmupRate, int publishers,
+        int roomSize,
+        Duration duration, Duration warmup, Duration drain, Duration joinTimeout, int sources, int connectConcurrency, Ramp ramp,
         double sloP99Ms, List<URI> targets, List<Long> serverPids, String jar, String serverHeap,
         String serverJvmOpts, String serverCpus, String redisCpus, int serverNice, boolean jfr, String out, Duration maxRun,
         int eventLoops, int payloadBytes, Map<String, String> raw) {
@@ -35,12 +36,15 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --replicas=N             replicas to start (default: idle 1, else 2)
               --rate=R                 messages published per second, all publishers together (default: idle 1,
                                        broadcast 20, rooms 1000, hot-room 20)
+              --warmup-rate=R          publishing rate during the warm-up (default: --rate); a low-rate latency run
+                                       warms up at a higher rate so both JVMs have compiled the hot paths
               --publishers=N           publishers for idle, broadcast, hot-room (default 10; idle 1)
               --room-size=N            members per room for rooms (default 5)
               --duration=30s           measured publishing time (max 120s)
               --warmup=20s             publishing before measuring, not in the latency totals (the replicas JIT-compile
                                        the fan-out path in the first 10-15 s)
               --drain=5s               how long to wait for in-flight messages after publishing stops
+              --join-timeout=60s       how long every join may take together before the run is aborted
               --ramp=START,FACTOR,STEP instead of --rate: start at START msg/s, multiply by FACTOR every STEP, stop at
                                        the first step that is not sustainable (delivered < 95% of expected, or p99 over
                                        --slo-p99-ms); --ramp-steps=N caps the steps (default 8)
@@ -103,6 +107,10 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
         if (rate < 0 || rate > 1_000_000) {
             throw new IllegalArgumentException("--rate must be 0..1000000");
         }
+        double warmupRate = o.decimal("warmup-rate", rate);
+        if (warmupRate < 0 || warmupRate > 1_000_000) {
+            throw new IllegalArgumentException("--warmup-rate must be 0..1000000");
+        }
         int publishers = o.integer("publishers", scenario == Scenario.IDLE ? 1 : 10);
         int roomSize = o.integer("room-size", 5);
         Duration duration = o.duration("duration", Duration.ofSeconds(30));
@@ -111,6 +119,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
         }
         Duration warmup = o.duration("warmup", Duration.ofSeconds(20));
         Duration drain = o.duration("drain", Duration.ofSeconds(5));
+        Duration joinTimeout = o.duration("join-timeout", Duration.ofSeconds(60));
         int sources = o.integer("sources", 4);
         if (sources < 1 || sources > 254) {
             throw new IllegalArgumentException("--sources must be 1..254");
@@ -150,7 +159,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
         String out = raw.getOrDefault("out", "target/loadgen/" + scenario.cliName() + "-"
                 + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         LoadOptions options = new LoadOptions(scenario, connections, targets.isEmpty() ? replicas : targets.size(), rate,
-                publishers, roomSize, duration, warmup, drain, sources, o.integer("connect-concurrency", 256), ramp,
+                warmupRate, publishers, roomSize, duration, warmup, drain, joinTimeout, sources, o.integer("connect-concurrency", 256), ramp,
                 o.decimal("slo-p99-ms", 50), List.copyOf(targets), List.copyOf(pids),
                 raw.getOrDefault("jar", "target/quarkus-app/quarkus-run.jar"), raw.getOrDefault("server-heap", "1g"),
                 raw.getOrDefault("server-jvm-opts", ""), raw.getOrDefault("server-cpus", ""),

@@ -74,6 +74,20 @@ final class PayloadCodec {
         };
     }
 
+    /** The {@code type} string of a frame (for counting frames the generator does not otherwise read), or "?". */
+    static String typeNameOf(Buffer frame) {
+        int at = indexOf(frame, TYPE_KEY, 0, Math.min(frame.length(), 64));
+        if (at < 0) {
+            return "?";
+        }
+        int start = at + TYPE_KEY.length;
+        int end = start;
+        while (end < frame.length() && end - start < 32 && frame.getByte(end) != '"') {
+            end++;
+        }
+        return frame.getString(start, end, "US-ASCII");
+    }
+
     /** The probe of a {@code message} event, or null when it has none (a message the generator did not send). */
     static Probe probeOf(Buffer frame) {
         int at = indexOf(frame, PROBE_KEY, 0, frame.length());

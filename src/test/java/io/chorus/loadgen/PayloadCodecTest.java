@@ -52,6 +52,9 @@ class PayloadCodecTest {
         assertEquals("unknown_type", PayloadCodec.errorCodeOf(error));
         assertEquals(PayloadCodec.FrameType.OTHER, PayloadCodec.typeOf(Buffer.buffer("{\"v\":1,\"type\":\"members\"}")));
         assertEquals(PayloadCodec.FrameType.OTHER, PayloadCodec.typeOf(Buffer.buffer("not json")));
+        assertEquals("member_joined", PayloadCodec.typeNameOf(
+                Buffer.buffer("{\"v\":1,\"type\":\"member_joined\",\"room\":\"a\",\"user\":\"u\",\"ts\":1}")));
+        assertEquals("?", PayloadCodec.typeNameOf(Buffer.buffer("[]")));
     }
 
     @Test

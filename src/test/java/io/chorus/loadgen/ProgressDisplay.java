@@ -76,9 +76,10 @@ final class ProgressDisplay {
         Row row = new Row(t, phase, fleet.open(), sentRate, deliveredRate, backlog, interval, rss);
         rows.add(row);
         out.println(String.format(Locale.ROOT,
-                "[%6.1fs] %-8s conns %,d/%,d fail %d | sent %,d/s delivered %,d/s backlog %,d | p50 %.2f p99 %.2f max %.2f ms"
+                "[%6.1fs] %-8s conns %,d/%,d fail %d%s | sent %,d/s delivered %,d/s backlog %,d | p50 %.2f p99 %.2f max %.2f ms"
                         + " (x-replica p99 %.2f) | dup %d misrouted %d |%s",
-                t, phase, fleet.open(), target, fleet.failed() + fleet.closedUnexpectedly(), sentRate, deliveredRate,
+                t, phase, fleet.open(), target, fleet.failed() + fleet.closedUnexpectedly(),
+                phase.equals("join") ? String.format(Locale.ROOT, " joined %,d", fleet.joined()) : "", sentRate, deliveredRate,
                 backlog, interval.p50Ms(), interval.p99Ms(), interval.maxMs(), interval.crossP99Ms(),
                 fleet.duplicates(), fleet.misrouted(), rssText));
         return row;
