@@ -193,6 +193,10 @@ public final class LoadGenerator {
                 progress.phase("warmup", false);
                 fleet.publishAt(firstRate);
                 sleep(options.warmup());
+                // what the warm-up left queued must not be measured as the next phase's latency
+                fleet.publishAt(0);
+                progress.phase("catch-up", false);
+                drain(options.drain());
             }
             cpuStart = cpuAll(replicas);
             long deliveredStart = fleet.delivered();
