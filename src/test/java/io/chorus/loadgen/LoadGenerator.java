@@ -37,6 +37,7 @@ public final class LoadGenerator {
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
     private volatile ServerCluster cluster;
     private volatile ClientFleet fleet;
+    private volatile ProgressDisplay progress;
 
     LoadGenerator(LoadOptions options, PrintStream out) {
         this.options = options;
@@ -116,6 +117,7 @@ public final class LoadGenerator {
         fleet = new ClientFleet(plan, uris, options.sourceAddresses(), options.eventLoops(), latency, ledger,
                 new PayloadCodec(options.payloadBytes()));
         ProgressDisplay progress = new ProgressDisplay(fleet, latency, replicas, plan.connections(), out);
+        this.progress = progress;
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "loadgen-progress");
             t.setDaemon(true);
@@ -516,6 +518,14 @@ public final class LoadGenerator {
                 return;
             }
             System.err.println("loadgen: --max-run of " + maxRun.toSeconds() + " s reached: stopping everything");
+            ClientFleet running = fleet;
+            if (running != null && progress != null) {
+                System.err.printf(Locale.ROOT,
+                        "loadgen: stopped in phase %s: %,d open, %,d failed, %,d joined, %,d sent, %,d delivered, "
+                                + "frames not read: %s%n",
+                        progress.phase(), running.open(), running.failed(), running.joined(), running.sentTotal(),
+                        running.delivered(), running.otherFrames());
+            }
             cleanUp();
             Runtime.getRuntime().halt(3);
         }, "loadgen-watchdog");

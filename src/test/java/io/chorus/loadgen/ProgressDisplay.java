@@ -47,6 +47,10 @@ final class ProgressDisplay {
         this.measured = inTotals;
     }
 
+    String phase() {
+        return phase;
+    }
+
     double elapsedSeconds() {
         return (System.nanoTime() - startNanos) / 1e9;
     }
