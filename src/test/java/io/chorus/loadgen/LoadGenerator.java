@@ -548,6 +548,7 @@ public final class LoadGenerator {
         if (cluster != null) {
             cluster.close();
         }
+        ServerCluster.stopEverythingLaunched(); // also what a cluster still starting had launched
     }
 
     private void await(CompletableFuture<Void> future, String what) throws Exception {

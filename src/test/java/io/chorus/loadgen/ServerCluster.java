@@ -35,6 +35,9 @@ final class ServerCluster implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Every process this JVM launched, from the moment it is launched, so cleanup finds it even mid-start. */
+    private static final List<Process> LAUNCHED = Collections.synchronizedList(new ArrayList<>());
+
     private final List<Replica> replicas;
     private final List<Process> children;
     private final long redisPid;
@@ -181,7 +184,25 @@ final class ServerCluster implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("QUARKUS_REDIS_HOSTS");
         builder.environment().remove("QUARKUS_HTTP_PORT");
-        return builder.start();
+        Process process = builder.start();
+        LAUNCHED.add(process);
+        return process;
+    }
+
+    /**
+     * Stops every process this JVM launched that is still alive (replicas first, Redis last), by PID. For the
+     * watchdog and the shutdown hook, which may fire while a cluster is still starting and has no handle yet.
+     */
+    static void stopEverythingLaunched() {
+        List<Process> alive = new ArrayList<>();
+        synchronized (LAUNCHED) {
+            for (Process process : LAUNCHED) {
+                if (process.isAlive()) {
+                    alive.add(process);
+                }
+            }
+        }
+        stopAll(alive);
     }
 
     private void awaitReady(Replica replica, Process process) throws IOException {
