@@ -207,8 +207,9 @@ final class ClientFleet implements AutoCloseable {
             }
             case JOINED -> {
                 joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
-                if (client.joined.complete(null)) {
-                    joined.incrementAndGet();
+                if (!client.joined.isDone()) {
+                    joined.incrementAndGet(); // before complete(): its dependents may read the count
+                    client.joined.complete(null);
                 }
             }
             case ACK -> acked.increment();
