@@ -23,8 +23,9 @@ class PayloadCodecTest {
         assertEquals("publish", command.get("type").asText());
         assertEquals("lg-room-3", command.get("room").asText());
 
-        // the server copies the payload unchanged into its message event
-        String event = ServerFrames.message("r1-x-1", "r1", "lg-7", 1L, command.get("payload"));
+        // the server copies the payload unchanged into its message event, which carries the room's position
+        String event = ServerFrames.withPosition(
+                ServerFrames.message("r1-x-1", "r1", "lg-7", 1L, "lg-room-3", null, command.get("payload")), 5, "e1");
         Buffer frame = Buffer.buffer(event);
         assertEquals(PayloadCodec.FrameType.MESSAGE, PayloadCodec.typeOf(frame));
         assertEquals(new PayloadCodec.Probe(7, 42, 123_456_789_012L), PayloadCodec.probeOf(frame));
@@ -42,7 +43,7 @@ class PayloadCodecTest {
     @Test
     void tellsServerFramesApart() {
         assertEquals(PayloadCodec.FrameType.WELCOME,
-                PayloadCodec.typeOf(Buffer.buffer(ServerFrames.welcome("r1", "c1", "lg-1"))));
+                PayloadCodec.typeOf(Buffer.buffer(ServerFrames.welcome("r1", "c1", "lg-1", null, null))));
         assertEquals(PayloadCodec.FrameType.JOINED,
                 PayloadCodec.typeOf(Buffer.buffer("{\"v\":1,\"type\":\"joined\",\"room\":\"a\",\"ref\":\"j1\"}")));
         assertEquals(PayloadCodec.FrameType.ACK,
