@@ -75,6 +75,26 @@ public interface ChorusConfig {
          */
         @WithDefault("1000")
         int maxPendingFrames();
+
+        /** Messages (publish and direct) one connection may send per second, on average; over it: {@code rate_limited}. */
+        @WithDefault("200")
+        int publishRate();
+
+        /** How many messages one connection may send in a burst above {@code publish-rate}. */
+        @WithDefault("400")
+        int publishBurst();
+
+        /** Rooms one connection may be in at once; one more join gets {@code too_many_rooms}. */
+        @WithDefault("100")
+        int maxRoomsPerConnection();
+
+        /** Open connections this replica accepts; further upgrades get HTTP 503 (try another replica). */
+        @WithDefault("100000")
+        int maxConnections();
+
+        /** Open connections one user may hold on this replica; further upgrades get HTTP 429. */
+        @WithDefault("20")
+        int maxConnectionsPerUser();
     }
 
     interface Presence {

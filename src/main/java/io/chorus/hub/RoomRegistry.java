@@ -109,6 +109,15 @@ public class RoomRegistry implements PresenceListener {
         return presence.members(room, maxListed);
     }
 
+    /** How many rooms the connection is in. */
+    public int roomCountOf(WebSocketConnection connection) {
+        return rooms.groupsOf(connection).size();
+    }
+
+    public boolean isIn(String room, WebSocketConnection connection) {
+        return rooms.groupsOf(connection).contains(room);
+    }
+
     /** Rooms with at least one member on this replica (each is one backplane subscription). */
     public int localRoomCount() {
         return rooms.size();

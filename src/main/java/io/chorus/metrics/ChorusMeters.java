@@ -25,6 +25,7 @@ public class ChorusMeters {
     private final Counter broadcasts;
     private final Counter roomMessages;
     private final Counter directMessages;
+    private final Counter rateLimited;
 
     ChorusMeters(MeterRegistry registry, LocalConnections connections, RoomRegistry rooms, Fanout fanout,
             BackplaneTraffic traffic, Backplane backplane) {
@@ -43,6 +44,9 @@ public class ChorusMeters {
         this.broadcasts = published(registry, "broadcast");
         this.roomMessages = published(registry, "room");
         this.directMessages = published(registry, "direct");
+        this.rateLimited = Counter.builder("chorus.rate.limited")
+                .description("Messages refused because their connection sent faster than chorus.limits.publish-rate")
+                .register(registry);
     }
 
     private static Counter published(MeterRegistry registry, String kind) {
@@ -60,5 +64,9 @@ public class ChorusMeters {
 
     public void directMessagePublished() {
         directMessages.increment();
+    }
+
+    public void rateLimited() {
+        rateLimited.increment();
     }
 }

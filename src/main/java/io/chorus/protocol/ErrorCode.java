@@ -14,6 +14,10 @@ public enum ErrorCode {
     INVALID_FIELD("invalid_field"),
     /** {@code room} is not a valid room name. */
     INVALID_ROOM("invalid_room"),
+    /** The connection sends faster than {@code chorus.limits.publish-rate}; the message was dropped. */
+    RATE_LIMITED("rate_limited"),
+    /** The connection is already in {@code chorus.limits.max-rooms-per-connection} rooms. */
+    TOO_MANY_ROOMS("too_many_rooms"),
     /** The backplane refused or failed the publish; the message was not delivered anywhere. */
     BACKPLANE_UNAVAILABLE("backplane_unavailable");
 

@@ -58,12 +58,19 @@ public class ChatSocket {
     private final UserIdentity identity;
     private final MessageIds ids;
     private final ChorusMeters meters;
+    private final PublishRate publishRate;
+    private final ConnectionLimits limits;
+    private final int maxRooms;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
-            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, ChorusConfig config) {
+            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, PublishRate publishRate,
+            ConnectionLimits limits, ChorusConfig config) {
         this.meters = meters;
+        this.publishRate = publishRate;
+        this.limits = limits;
+        this.maxRooms = config.limits().maxRoomsPerConnection();
         this.backplane = backplane;
         this.broadcast = broadcast;
         this.connections = connections;
@@ -91,6 +98,7 @@ public class ChatSocket {
             return connection.close(INVALID_SINCE);
         }
         connection.userData().put(USER, user.get());
+        limits.opened(connection, user.get());
         Duration wait = broadcast.waitForBackplane();
         return users.connect(connection, user.get(), wait)
                 .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
@@ -116,6 +124,17 @@ public class ChatSocket {
             return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
         String user = connection.userData().get(USER);
+        if ((command instanceof ClientCommand.Publish || command instanceof ClientCommand.Direct)
+                && !publishRate.tryAcquire(connection)) {
+            meters.rateLimited();
+            return connection.sendText(ServerFrames.error(ErrorCode.RATE_LIMITED,
+                    "too many messages: the message was dropped", command.ref()));
+        }
+        if (command instanceof ClientCommand.Join join && rooms.roomCountOf(connection) >= maxRooms
+                && !rooms.isIn(join.room(), connection)) {
+            return connection.sendText(ServerFrames.error(ErrorCode.TOO_MANY_ROOMS,
+                    "already in " + maxRooms + " rooms", join.ref()));
+        }
         if (command instanceof ClientCommand.Publish publish) {
             String room = publish.room();
             if (room == null) {
@@ -206,6 +225,7 @@ public class ChatSocket {
     @OnClose
     void onClose(WebSocketConnection connection) {
         connections.remove(connection);
+        limits.closed(connection);
         broadcast.remove(connection);
         String user = connection.userData().get(USER);
         if (user != null) {

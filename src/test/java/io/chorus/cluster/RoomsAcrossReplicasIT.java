@@ -32,9 +32,10 @@ class RoomsAcrossReplicasIT {
     @BeforeAll
     static void startCluster() {
         redis = RedisProcess.start();
-        a = ReplicaProcess.start("A", redis.hosts());
-        b = ReplicaProcess.start("B", redis.hosts());
-        c = ReplicaProcess.start("C", redis.hosts());
+        String manyRooms = "chorus.limits.max-rooms-per-connection=1000"; // the churn test keeps 250 rooms a connection
+        a = ReplicaProcess.start("A", redis.hosts(), manyRooms);
+        b = ReplicaProcess.start("B", redis.hosts(), manyRooms);
+        c = ReplicaProcess.start("C", redis.hosts(), manyRooms);
         await().atMost(Duration.ofSeconds(30)).until(() -> a.isReady() && b.isReady() && c.isReady());
     }
 

@@ -21,7 +21,8 @@ class SlowConsumerIT {
     @Test
     void clientThatStopsReadingIsClosedWith4008WhileOthersReceiveEverything() {
         try (RedisProcess redis = RedisProcess.start();
-                ReplicaProcess replica = ReplicaProcess.start("slow", redis.hosts(), "chorus.limits.max-pending-frames=50");
+                ReplicaProcess replica = ReplicaProcess.start("slow", redis.hosts(), "chorus.limits.max-pending-frames=50",
+                        "chorus.limits.publish-rate=100000");
                 TestClient hung = replica.connect("hung"); TestClient healthy = replica.connect("healthy");
                 TestClient publisher = replica.connect("publisher")) {
             hung.stopReading();

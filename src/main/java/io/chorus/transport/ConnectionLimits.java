@@ -1,0 +1,71 @@
+package io.chorus.transport;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Singleton;
+
+import io.chorus.ChorusConfig;
+import io.chorus.auth.UserIdentity;
+import io.chorus.hub.LocalConnections;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Refuses an upgrade when this replica already holds {@code chorus.limits.max-connections} connections (503: the
+ * client should try another replica) or the user already holds {@code chorus.limits.max-connections-per-user} here
+ * (429). Thousands of connections from one client stop at the door.
+ */
+@Singleton
+class ConnectionLimits implements HttpUpgradeCheck {
+
+    private final LocalConnections connections;
+    private final int maxConnections;
+    private final int maxPerUser;
+    private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    private static final TypedKey<String> COUNTED_AS = TypedKey.forString("chorus.counted-as");
+
+    ConnectionLimits(LocalConnections connections, ChorusConfig config) {
+        this.connections = connections;
+        this.maxConnections = config.limits().maxConnections();
+        this.maxPerUser = config.limits().maxConnectionsPerUser();
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        if (connections.count() >= maxConnections) {
+            return CheckResult.rejectUpgrade(503);
+        }
+        String user = UserIdentity.queryParameter(context.httpRequest().query(), "user");
+        if (user != null && !user.isEmpty()) {
+            AtomicInteger held = perUser.get(user);
+            if (held != null && held.get() >= maxPerUser) {
+                return CheckResult.rejectUpgrade(429);
+            }
+        }
+        return CheckResult.permitUpgrade();
+    }
+
+    @Override
+    public boolean appliesTo(String endpointId) {
+        return ChatSocket.ENDPOINT_ID.equals(endpointId);
+    }
+
+    /** Counts an opened connection of a user. */
+    void opened(WebSocketConnection connection, String user) {
+        if (connection.userData().put(COUNTED_AS, user) == null) {
+            perUser.computeIfAbsent(user, u -> new AtomicInteger()).incrementAndGet();
+        }
+    }
+
+    /** Uncounts a closed connection; safe to call more than once. */
+    void closed(WebSocketConnection connection) {
+        String user = connection.userData().remove(COUNTED_AS);
+        if (user != null) {
+            perUser.computeIfPresent(user, (u, held) -> held.decrementAndGet() <= 0 ? null : held);
+        }
+    }
+}

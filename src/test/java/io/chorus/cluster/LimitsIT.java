@@ -1,0 +1,124 @@
+package io.chorus.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chorus.testing.ReplicaProcess;
+import io.chorus.testing.TestClient;
+
+/** Per-connection and per-replica limits: the offender gets the documented outcome, the others lose nothing. */
+class LimitsIT {
+
+    static ReplicaProcess replica;
+
+    @BeforeAll
+    static void start() {
+        replica = ReplicaProcess.start("limited", null, "chorus.limits.publish-rate=5", "chorus.limits.publish-burst=5",
+                "chorus.limits.max-rooms-per-connection=3", "chorus.limits.max-connections=6",
+                "chorus.limits.max-connections-per-user=2");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    @Test
+    void floodingClientGetsRateLimitedWhileOthersStillPublish() {
+        try (TestClient flooder = replica.connect("flooder"); TestClient calm = replica.connect("calm")) {
+            for (int i = 0; i < 30; i++) {
+                flooder.send("{\"type\":\"publish\",\"ref\":\"f" + i + "\",\"payload\":" + i + "}");
+            }
+            int acked = 0;
+            int limited = 0;
+            for (int i = 0; i < 30; i++) {
+                String ref = "f" + i;
+                JsonNode reply = flooder.next(f -> ref.equals(f.path("ref").asText()), TestClient.TIMEOUT);
+                if ("ack".equals(reply.get("type").asText())) {
+                    acked++;
+                } else {
+                    assertEquals("rate_limited", reply.get("code").asText());
+                    limited++;
+                }
+            }
+            assertTrue(limited >= 20, "most of a 30-message burst over a burst of 5 is refused: " + limited);
+            assertEquals(30, acked + limited);
+            calm.publish("\"still fine\"", "c1");
+            assertEquals("c1", calm.next("ack").get("ref").asText());
+        }
+    }
+
+    @Test
+    void joiningMoreRoomsThanAllowedGetsTooManyRooms() {
+        try (TestClient joiner = replica.connect("joiner")) {
+            joiner.join("r1");
+            joiner.join("r2");
+            joiner.join("r3");
+            joiner.join("r3"); // already in: fine
+            joiner.send("{\"type\":\"join\",\"room\":\"r4\",\"ref\":\"j4\"}");
+            assertEquals("too_many_rooms", joiner.next("error").get("code").asText());
+        }
+    }
+
+    @Test
+    void aUserCannotOpenMoreConnectionsThanAllowedOnAReplica() {
+        try (TestClient first = replica.connect("greedy"); TestClient second = replica.connect("greedy")) {
+            assertEquals(429, refusal(replica.baseUri(), "greedy"));
+            first.publish("1", "still-works");
+            assertEquals("still-works", first.next("ack").get("ref").asText());
+        }
+    }
+
+    @Test
+    void aFullReplicaRefusesNewConnectionsWith503() {
+        List<TestClient> open = new ArrayList<>();
+        try {
+            int refused = 0;
+            for (int i = 0; i < 10 && refused == 0; i++) { // connections of earlier tests may still be closing
+                int status = refusal(replica.baseUri(), "probe-" + i);
+                if (status == 101) {
+                    open.add(replica.connect("fill-" + i));
+                } else {
+                    refused = status;
+                }
+            }
+            assertEquals(503, refused, "a full replica says 503");
+            assertTrue(open.size() <= 6, "never more than chorus.limits.max-connections: " + open.size());
+        } finally {
+            open.forEach(TestClient::close);
+        }
+    }
+
+    private static int refusal(URI base, String user) {
+        try {
+            HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create(base.toString().replaceFirst("^http", "ws") + "ws?user=" + user),
+                            new WebSocket.Listener() {
+                            })
+                    .join().abort();
+            return 101;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
+    }
+}
