@@ -95,7 +95,25 @@ public interface ChorusConfig {
         /** Open connections one user may hold on this replica; further upgrades get HTTP 429. */
         @WithDefault("20")
         int maxConnectionsPerUser();
+
+        /** How often the server pings each connection (RFC 6455 ping; clients answer with pong automatically). */
+        @WithDefault("20s")
+        Duration pingInterval();
+
+        /**
+         * A connection from which nothing — no frame, no pong — arrived for this long is closed with 4002: it is
+         * half-open (its peer vanished without a FIN) or unresponsive.
+         */
+        @WithDefault("60s")
+        Duration idleTimeout();
     }
+
+    /**
+     * Origins a browser may open a WebSocket from (exact {@code scheme://host[:port]}, or {@code *} for any). Unset:
+     * any origin. Upgrades carrying another {@code Origin} header get HTTP 403; clients that send none (not browsers)
+     * are not affected.
+     */
+    java.util.Optional<java.util.List<String>> allowedOrigins();
 
     interface Presence {
         /** How long a connection stays present after its replica last refreshed it; bounds how long a dead

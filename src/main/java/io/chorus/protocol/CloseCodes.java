@@ -21,6 +21,9 @@ public final class CloseCodes {
      */
     public static final CloseReason SLOW_CONSUMER = new CloseReason(4008, "slow consumer");
 
+    /** 4002: nothing arrived from the client (not even a pong) for {@code chorus.limits.idle-timeout}. */
+    public static final CloseReason IDLE = new CloseReason(4002, "idle timeout");
+
     /** Whether a failure is the WebSocket codec refusing a message over the size limit. */
     public static boolean isMessageTooBig(Throwable failure) {
         String message = failure.getMessage();

@@ -9,6 +9,7 @@ import io.chorus.ChorusConfig;
 import io.chorus.auth.UserIdentity;
 import io.chorus.backplane.Backplane;
 import io.chorus.hub.BroadcastSubscriber;
+import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
@@ -26,6 +27,7 @@ import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
@@ -61,12 +63,14 @@ public class ChatSocket {
     private final PublishRate publishRate;
     private final ConnectionLimits limits;
     private final int maxRooms;
+    private final IdleConnections idle;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
             UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, PublishRate publishRate,
-            ConnectionLimits limits, ChorusConfig config) {
+            ConnectionLimits limits, IdleConnections idle, ChorusConfig config) {
+        this.idle = idle;
         this.meters = meters;
         this.publishRate = publishRate;
         this.limits = limits;
@@ -99,6 +103,7 @@ public class ChatSocket {
         }
         connection.userData().put(USER, user.get());
         limits.opened(connection, user.get());
+        idle.seen(connection);
         Duration wait = broadcast.waitForBackplane();
         return users.connect(connection, user.get(), wait)
                 .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
@@ -117,6 +122,7 @@ public class ChatSocket {
 
     @OnTextMessage
     Uni<Void> onText(String text, WebSocketConnection connection) {
+        idle.seen(connection);
         ClientCommand command;
         try {
             command = parser.parse(text);
@@ -198,6 +204,12 @@ public class ChatSocket {
     private static Uni<Void> answer(WebSocketConnection connection, String ref, Uni<String> reply) {
         return reply.onItemOrFailure().transformToUni((frame, failure) -> connection.sendText(failure == null ? frame
                 : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, "presence is unavailable", ref)));
+    }
+
+    /** A pong (the answer to the server's pings) shows the client is alive. */
+    @OnPongMessage
+    void onPong(Buffer data, WebSocketConnection connection) {
+        idle.seen(connection);
     }
 
     @OnBinaryMessage
