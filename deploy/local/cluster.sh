@@ -117,6 +117,8 @@ start_cluster() { # replicas
   for i in $(seq 1 "$replicas"); do
     port=$(free_port)
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+    # A local cluster for development: anonymous connections (?user=) unless CHORUS_AUTH_ANONYMOUS=false
+    CHORUS_AUTH_ANONYMOUS="${CHORUS_AUTH_ANONYMOUS:-true}" \
     QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$redis_port" CHORUS_REPLICA_ID="r$i" \
       setsid "$JAVA" $JAVA_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
       -jar "$JAR" < /dev/null > "$STATE/replica-r$i.log" 2>&1 &

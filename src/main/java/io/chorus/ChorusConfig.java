@@ -44,6 +44,19 @@ public interface ChorusConfig {
     /** Graceful shutdown. */
     Shutdown shutdown();
 
+    /** Who may connect. */
+    Auth auth();
+
+    interface Auth {
+        /**
+         * Anonymous mode, for local development: the user id is taken on trust from {@code ?user=} (or made up).
+         * Off by default and so in the prod profile, where a client must present a JWT ({@code ?token=}) verified
+         * with the {@code mp.jwt.verify.*} / {@code smallrye.jwt.verify.*} settings; on in the dev and test profiles.
+         */
+        @WithDefault("false")
+        boolean anonymous();
+    }
+
     interface Shutdown {
         /**
          * On SIGTERM, how long to spread the 1001 closes of open connections over, so that the surviving replicas

@@ -31,6 +31,10 @@ public sealed interface ClientCommand {
     record ListMembers(String ref, String room) implements ClientCommand {
     }
 
+    /** {@code {"type":"refresh","token":…}}: a fresh token for the same user, before the current one expires. */
+    record Refresh(String ref, String token) implements ClientCommand {
+    }
+
     /** {@code {"type":"online"}}: who is connected, cluster-wide. */
     record ListOnline(String ref) implements ClientCommand {
     }

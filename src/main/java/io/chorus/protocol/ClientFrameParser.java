@@ -43,6 +43,7 @@ public final class ClientFrameParser {
             case "leave" -> new ClientCommand.Leave(ref, room(frame, ref));
             case "members" -> new ClientCommand.ListMembers(ref, room(frame, ref));
             case "online" -> new ClientCommand.ListOnline(ref);
+            case "refresh" -> new ClientCommand.Refresh(ref, text(frame, "token", 8192, ref));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
         };
     }
@@ -70,6 +71,15 @@ public final class ClientFrameParser {
                     "a room name is 1 to 128 characters of A-Z a-z 0-9 . _ - : /", ref);
         }
         return room.textValue();
+    }
+
+    private static String text(JsonNode frame, String field, int maxLength, String ref) throws ProtocolException {
+        JsonNode value = required(frame, field, ref);
+        if (!value.isTextual() || value.textValue().length() > maxLength) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, field + " must be a string of at most " + maxLength
+                    + " characters", ref);
+        }
+        return value.textValue();
     }
 
     private static StreamPosition since(JsonNode frame, String ref) throws ProtocolException {

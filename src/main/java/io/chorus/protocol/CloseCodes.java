@@ -21,6 +21,9 @@ public final class CloseCodes {
      */
     public static final CloseReason SLOW_CONSUMER = new CloseReason(4008, "slow consumer");
 
+    /** 4001: the connection's token expired and was not refreshed over the socket in time. */
+    public static final CloseReason TOKEN_EXPIRED = new CloseReason(4001, "token expired");
+
     /** 4002: nothing arrived from the client (not even a pong) for {@code chorus.limits.idle-timeout}. */
     public static final CloseReason IDLE = new CloseReason(4002, "idle timeout");
 

@@ -18,6 +18,8 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited"),
     /** The connection is already in {@code chorus.limits.max-rooms-per-connection} rooms. */
     TOO_MANY_ROOMS("too_many_rooms"),
+    /** A {@code refresh} token is missing, invalid, expired, or names another user. */
+    INVALID_TOKEN("invalid_token"),
     /** The backplane refused or failed the publish; the message was not delivered anywhere. */
     BACKPLANE_UNAVAILABLE("backplane_unavailable");
 

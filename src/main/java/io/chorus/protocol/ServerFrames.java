@@ -126,6 +126,17 @@ public final class ServerFrames {
         });
     }
 
+    /** Answers {@code refresh}: the connection now lives until {@code expires} (seconds since the epoch). */
+    public static String refreshed(long expires, String ref) {
+        return write(g -> {
+            start(g, "refreshed");
+            g.writeNumberField("expires", expires);
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
+    }
+
     public static String members(String room, List<String> users, String ref) {
         return write(g -> {
             start(g, "members");

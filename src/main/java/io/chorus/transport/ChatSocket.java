@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
 import io.chorus.backplane.Backplane;
 import io.chorus.hub.BroadcastSubscriber;
@@ -64,13 +65,15 @@ public class ChatSocket {
     private final ConnectionLimits limits;
     private final int maxRooms;
     private final IdleConnections idle;
+    private final TokenExpiry tokenExpiry;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
             UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, PublishRate publishRate,
-            ConnectionLimits limits, IdleConnections idle, ChorusConfig config) {
+            ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, ChorusConfig config) {
         this.idle = idle;
+        this.tokenExpiry = tokenExpiry;
         this.meters = meters;
         this.publishRate = publishRate;
         this.limits = limits;
@@ -93,7 +96,7 @@ public class ChatSocket {
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
-        var user = identity.userOf(connection.handshakeRequest());
+        var user = identity.userOf(connection);
         if (user.isEmpty()) {
             return connection.close(INVALID_USER);
         }
@@ -104,6 +107,7 @@ public class ChatSocket {
         connection.userData().put(USER, user.get());
         limits.opened(connection, user.get());
         idle.seen(connection);
+        tokenExpiry.watch(connection);
         Duration wait = broadcast.waitForBackplane();
         return users.connect(connection, user.get(), wait)
                 .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
@@ -172,6 +176,10 @@ public class ChatSocket {
         } else if (command instanceof ClientCommand.ListMembers list) {
             return answer(connection, list.ref(), rooms.members(list.room())
                     .map(members -> ServerFrames.members(list.room(), members.users(), list.ref())));
+        } else if (command instanceof ClientCommand.Refresh refresh) {
+            return tokenExpiry.refresh(connection, user, refresh.token()).onItemOrFailure().transformToUni(
+                    (expires, failure) -> connection.sendText(failure == null ? ServerFrames.refreshed(expires, refresh.ref())
+                            : ServerFrames.error(ErrorCode.INVALID_TOKEN, failure.getMessage(), refresh.ref())));
         } else if (command instanceof ClientCommand.ListOnline list) {
             return answer(connection, list.ref(), users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
@@ -238,6 +246,7 @@ public class ChatSocket {
     void onClose(WebSocketConnection connection) {
         connections.remove(connection);
         limits.closed(connection);
+        tokenExpiry.forget(connection);
         broadcast.remove(connection);
         String user = connection.userData().get(USER);
         if (user != null) {

@@ -8,7 +8,6 @@ import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
 import io.chorus.auth.UserIdentity;
-import io.chorus.hub.LocalConnections;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -22,21 +21,20 @@ import io.smallrye.mutiny.Uni;
 @Singleton
 class ConnectionLimits implements HttpUpgradeCheck {
 
-    private final LocalConnections connections;
+    private final AtomicInteger open = new AtomicInteger();
     private final int maxConnections;
     private final int maxPerUser;
     private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private static final TypedKey<String> COUNTED_AS = TypedKey.forString("chorus.counted-as");
 
-    ConnectionLimits(LocalConnections connections, ChorusConfig config) {
-        this.connections = connections;
+    ConnectionLimits(ChorusConfig config) {
         this.maxConnections = config.limits().maxConnections();
         this.maxPerUser = config.limits().maxConnectionsPerUser();
     }
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        if (connections.count() >= maxConnections) {
+        if (open.get() >= maxConnections) {
             return CheckResult.rejectUpgrade(503);
         }
         String user = UserIdentity.queryParameter(context.httpRequest().query(), "user");
@@ -54,9 +52,10 @@ class ConnectionLimits implements HttpUpgradeCheck {
         return ChatSocket.ENDPOINT_ID.equals(endpointId);
     }
 
-    /** Counts an opened connection of a user. */
+    /** Counts an opened connection of a user (from @OnOpen, before its welcome: the next upgrade sees it). */
     void opened(WebSocketConnection connection, String user) {
         if (connection.userData().put(COUNTED_AS, user) == null) {
+            open.incrementAndGet();
             perUser.computeIfAbsent(user, u -> new AtomicInteger()).incrementAndGet();
         }
     }
@@ -65,6 +64,7 @@ class ConnectionLimits implements HttpUpgradeCheck {
     void closed(WebSocketConnection connection) {
         String user = connection.userData().remove(COUNTED_AS);
         if (user != null) {
+            open.decrementAndGet();
             perUser.computeIfPresent(user, (u, held) -> held.decrementAndGet() <= 0 ? null : held);
         }
     }

@@ -103,7 +103,7 @@ final class ServerCluster implements AutoCloseable {
                         "-Dchorus.replica-id=" + id, "-Dquarkus.redis.hosts=redis://127.0.0.1:" + redisPort,
                         // the generator's few publishers send far above one client's limits, and it opens many
                         // connections per replica
-                        "-Dchorus.limits.publish-rate=10000000", "-Dchorus.limits.publish-burst=10000000",
+                        "-Dchorus.auth.anonymous=true", "-Dchorus.limits.publish-rate=10000000", "-Dchorus.limits.publish-burst=10000000",
                         "-Dchorus.limits.max-connections=1000000", "-Dchorus.limits.max-rooms-per-connection=100000",
                         "-jar", jar.toString()));
                 Process replica = launch(command, dir.resolve(id + ".log"));

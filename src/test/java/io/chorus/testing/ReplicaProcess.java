@@ -43,6 +43,9 @@ public final class ReplicaProcess implements AutoCloseable {
             if (redisHosts != null) {
                 command.add("-Dquarkus.redis.hosts=" + redisHosts);
             }
+            if (java.util.Arrays.stream(extraProperties).noneMatch(p -> p.startsWith("chorus.auth.anonymous="))) {
+                command.add("-Dchorus.auth.anonymous=true"); // the packaged app runs the prod profile: JWT by default
+            }
             for (String property : extraProperties) {
                 command.add("-D" + property);
             }

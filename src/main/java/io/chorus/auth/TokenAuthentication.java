@@ -1,0 +1,57 @@
+package io.chorus.auth;
+
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.chorus.ChorusConfig;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Outside anonymous mode, an upgrade must carry a valid JWT in {@code ?token=}: missing or refused gets HTTP 401
+ * before any WebSocket exists. The verified user and expiry travel to the connection in its user data.
+ */
+@Singleton
+public class TokenAuthentication implements HttpUpgradeCheck {
+
+    /** The user id from the verified token. */
+    public static final TypedKey<String> USER = TypedKey.forString("chorus.token-user");
+    /** When the token expires, seconds since the epoch (0: never). */
+    public static final TypedKey<Long> EXPIRES = TypedKey.forLong("chorus.token-expires");
+
+    private static final Logger LOG = Logger.getLogger(TokenAuthentication.class);
+
+    private final TokenVerifier verifier;
+    private final boolean anonymous;
+
+    TokenAuthentication(TokenVerifier verifier, ChorusConfig config) {
+        this.verifier = verifier;
+        this.anonymous = config.auth().anonymous();
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        if (anonymous) {
+            return CheckResult.permitUpgrade();
+        }
+        String token = UserIdentity.queryParameter(context.httpRequest().query(), "token");
+        if (token == null || token.isEmpty()) {
+            return CheckResult.rejectUpgrade(401);
+        }
+        return verifier.verify(token).map(verified -> {
+            context.userData().put(USER, verified.user());
+            context.userData().put(EXPIRES, verified.expires());
+            return CheckResult.permitUpgradeSync();
+        }).onFailure().recoverWithItem(failure -> {
+            LOG.debugf("Refused an upgrade: %s", failure.getMessage());
+            return CheckResult.rejectUpgradeSync(401);
+        });
+    }
+
+    @Override
+    public boolean appliesTo(String endpointId) {
+        return "chorus".equals(endpointId);
+    }
+}

@@ -1,0 +1,68 @@
+package io.chorus.auth;
+
+import jakarta.inject.Singleton;
+
+import io.chorus.protocol.CloseCodes;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+
+/**
+ * Long-lived connections outlive their tokens: when a connection's token expires it is closed with 4001, unless the
+ * client sent a fresh token for the same user over the socket ({@code refresh}) before then.
+ */
+@Singleton
+public class TokenExpiry {
+
+    private static final TypedKey<Long> TIMER = TypedKey.forLong("chorus.token-timer");
+
+    private final Vertx vertx;
+    private final TokenVerifier verifier;
+
+    TokenExpiry(Vertx vertx, TokenVerifier verifier) {
+        this.vertx = vertx;
+        this.verifier = verifier;
+    }
+
+    /** Arms the close at the connection's token expiry, if it has one. */
+    public void watch(WebSocketConnection connection) {
+        Long expires = connection.userData().get(TokenAuthentication.EXPIRES);
+        if (expires == null || expires <= 0) {
+            return;
+        }
+        long delay = Math.max(1, expires * 1000 - System.currentTimeMillis());
+        long timer = vertx.setTimer(delay, id -> {
+            Long now = connection.userData().get(TokenAuthentication.EXPIRES);
+            if (now != null && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
+                connection.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
+                }, failure -> {
+                });
+            }
+        });
+        Long previous = connection.userData().put(TIMER, timer);
+        if (previous != null) {
+            vertx.cancelTimer(previous);
+        }
+    }
+
+    /** Replaces the connection's token with a fresh one for the same user; the item is the new expiry. */
+    public Uni<Long> refresh(WebSocketConnection connection, String user, String token) {
+        return verifier.verify(token).map(verified -> {
+            if (!verified.user().equals(user)) {
+                throw new IllegalArgumentException("the token is for another user");
+            }
+            connection.userData().put(TokenAuthentication.EXPIRES, verified.expires());
+            watch(connection);
+            return verified.expires();
+        });
+    }
+
+    /** Disarms the close (the connection closed). */
+    public void forget(WebSocketConnection connection) {
+        Long timer = connection.userData().remove(TIMER);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.chorus.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chorus.testing.ReplicaProcess;
+import io.chorus.testing.TestClient;
+import io.smallrye.jwt.build.Jwt;
+
+/**
+ * A replica in the prod profile (no anonymous mode) verifying RS256 tokens: only valid tokens connect, the token's
+ * sub is the user, an expired token closes the connection with 4001 unless refreshed over the socket.
+ */
+class JwtAuthenticationIT {
+
+    private static final String ISSUER = "https://auth.chorus.test";
+
+    static KeyPair keys;
+    static KeyPair otherKeys;
+    static ReplicaProcess replica;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        keys = generator.generateKeyPair();
+        otherKeys = generator.generateKeyPair();
+        String publicKey = Base64.getEncoder().encodeToString(keys.getPublic().getEncoded());
+        replica = ReplicaProcess.start("secured", null, "chorus.auth.anonymous=false",
+                "mp.jwt.verify.publickey=" + publicKey, "mp.jwt.verify.issuer=" + ISSUER);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    private static String token(String sub, Instant expires) {
+        return Jwt.issuer(ISSUER).subject(sub).expiresAt(expires).sign(keys.getPrivate());
+    }
+
+    private static URI withToken(String token) {
+        return URI.create(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws?token=" + token);
+    }
+
+    @Test
+    void logSaysTokensAreRequired() {
+        assertTrue(replica.log().contains("Authentication: JWT required"), replica.log());
+    }
+
+    @Test
+    void validTokenConnectsAndItsSubIsTheUser() {
+        try (TestClient client = TestClient.connectRaw(withToken(token("alice", Instant.now().plusSeconds(300))))) {
+            JsonNode welcome = client.next("welcome");
+            assertEquals("alice", welcome.get("user").asText());
+            client.publish("\"signed\"", "s");
+            assertEquals("alice", client.next("message").get("from").asText());
+        }
+    }
+
+    @Test
+    void missingForgedExpiredWrongIssuerAndAlgNoneTokensAreRefusedWith401() {
+        assertEquals(401, upgrade(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws?user=mallory"));
+        String forged = Jwt.issuer(ISSUER).subject("mallory").expiresAt(Instant.now().plusSeconds(300))
+                .sign(otherKeys.getPrivate());
+        assertEquals(401, upgrade(withToken(forged).toString()));
+        assertEquals(401, upgrade(withToken(token("mallory", Instant.now().minusSeconds(600))).toString()));
+        String wrongIssuer = Jwt.issuer("https://elsewhere").subject("mallory")
+                .expiresAt(Instant.now().plusSeconds(300)).sign(keys.getPrivate());
+        assertEquals(401, upgrade(withToken(wrongIssuer).toString()));
+        assertEquals(401, upgrade(withToken(algNone("mallory")).toString()));
+        String signedPayloadTampered = retarget(token("alice", Instant.now().plusSeconds(300)), "mallory");
+        assertEquals(401, upgrade(withToken(signedPayloadTampered).toString()));
+    }
+
+    @Test
+    void connectionIsClosedWith4001WhenItsTokenExpires() {
+        try (TestClient client = TestClient.connectRaw(withToken(token("brief", Instant.now().plusSeconds(2))))) {
+            client.next("welcome");
+            assertEquals(4001, client.awaitCloseCode());
+        }
+    }
+
+    @Test
+    void refreshingTheTokenOverTheSocketKeepsTheConnection() {
+        try (TestClient client = TestClient.connectRaw(withToken(token("renewer", Instant.now().plusSeconds(2))))) {
+            client.next("welcome");
+            long later = Instant.now().plusSeconds(300).getEpochSecond();
+            client.send("{\"type\":\"refresh\",\"ref\":\"r1\",\"token\":\"" + token("renewer", Instant.ofEpochSecond(later))
+                    + "\"}");
+            assertEquals(later, client.next("refreshed").get("expires").asLong());
+            client.send("{\"type\":\"refresh\",\"ref\":\"r2\",\"token\":\"" + token("someone-else",
+                    Instant.now().plusSeconds(300)) + "\"}");
+            assertEquals("invalid_token", client.next("error").get("code").asText());
+            client.framesWithin(Duration.ofSeconds(3)); // past the first token's expiry
+            client.publish("\"still connected\"", "p");
+            assertEquals("p", client.next("ack").get("ref").asText());
+        }
+    }
+
+    private static String algNone(String sub) {
+        Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
+        String header = url.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String payload = url.encodeToString(("{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + sub + "\",\"exp\":"
+                + Instant.now().plusSeconds(300).getEpochSecond() + "}").getBytes(StandardCharsets.UTF_8));
+        return header + "." + payload + ".";
+    }
+
+    /** The same signature over a payload changed to another subject. */
+    private static String retarget(String token, String sub) {
+        String[] parts = token.split("\\.");
+        Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
+        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                .replaceAll("\"sub\":\"[^\"]*\"", "\"sub\":\"" + sub + "\"");
+        return parts[0] + "." + url.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+    }
+
+    private static int upgrade(String uri) {
+        try {
+            HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create(uri), new WebSocket.Listener() {
+                    }).join().abort();
+            return 101;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
+    }
+}
