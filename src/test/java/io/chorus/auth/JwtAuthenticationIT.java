@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,17 +76,18 @@ class JwtAuthenticationIT {
 
     @Test
     void missingForgedExpiredWrongIssuerAndAlgNoneTokensAreRefusedWith401() {
-        assertEquals(401, upgrade(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws?user=mallory"));
+        assertEquals(401, TestClient.upgradeStatus(URI.create(replica.baseUri().toString().replaceFirst("^http", "ws")
+                + "ws?user=mallory"), null));
         String forged = Jwt.issuer(ISSUER).subject("mallory").expiresAt(Instant.now().plusSeconds(300))
                 .sign(otherKeys.getPrivate());
-        assertEquals(401, upgrade(withToken(forged).toString()));
-        assertEquals(401, upgrade(withToken(token("mallory", Instant.now().minusSeconds(600))).toString()));
+        assertEquals(401, TestClient.upgradeStatus(withToken(forged), null));
+        assertEquals(401, TestClient.upgradeStatus(withToken(token("mallory", Instant.now().minusSeconds(600))), null));
         String wrongIssuer = Jwt.issuer("https://elsewhere").subject("mallory")
                 .expiresAt(Instant.now().plusSeconds(300)).sign(keys.getPrivate());
-        assertEquals(401, upgrade(withToken(wrongIssuer).toString()));
-        assertEquals(401, upgrade(withToken(algNone("mallory")).toString()));
+        assertEquals(401, TestClient.upgradeStatus(withToken(wrongIssuer), null));
+        assertEquals(401, TestClient.upgradeStatus(withToken(algNone("mallory")), null));
         String signedPayloadTampered = retarget(token("alice", Instant.now().plusSeconds(300)), "mallory");
-        assertEquals(401, upgrade(withToken(signedPayloadTampered).toString()));
+        assertEquals(401, TestClient.upgradeStatus(withToken(signedPayloadTampered), null));
     }
 
     @Test
@@ -135,17 +132,4 @@ class JwtAuthenticationIT {
         return parts[0] + "." + url.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
     }
 
-    private static int upgrade(String uri) {
-        try {
-            HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create(uri), new WebSocket.Listener() {
-                    }).join().abort();
-            return 101;
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof WebSocketHandshakeException refused) {
-                return refused.getResponse().statusCode();
-            }
-            throw e;
-        }
-    }
 }

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,30 +51,17 @@ class HostileClientsIT {
 
     @Test
     void upgradeFromAForeignOriginIsRefusedWith403() {
-        assertEquals(403, upgrade("https://evil.example.net"));
+        assertEquals(403, TestClient.upgradeStatus(wsUri(), "https://evil.example.net"));
     }
 
     @Test
     void upgradeFromAnAllowedOriginOrWithoutOriginIsAccepted() {
-        assertEquals(101, upgrade("https://chat.example.com"));
-        assertEquals(101, upgrade(null));
+        assertEquals(101, TestClient.upgradeStatus(wsUri(), "https://chat.example.com"));
+        assertEquals(101, TestClient.upgradeStatus(wsUri(), null));
     }
 
-    private static int upgrade(String origin) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-        if (origin != null) {
-            builder.header("Origin", origin);
-        }
-        URI uri = URI.create(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws?user=origin-test");
-        try {
-            builder.buildAsync(uri, new WebSocket.Listener() {
-            }).join().abort();
-            return 101;
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof WebSocketHandshakeException refused) {
-                return refused.getResponse().statusCode();
-            }
-            throw e;
-        }
+    private static URI wsUri() {
+        return URI.create(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws?user=origin-test");
     }
+
 }

@@ -4,14 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,7 +31,8 @@ class ShutdownIT {
             terminator.start();
 
             await().atMost(Duration.ofSeconds(10)).until(() -> replica.healthStatus("/q/health/ready") == 503);
-            assertTrue(upgradeRefused(replica.baseUri()), "no new connections while draining");
+            assertTrue(TestClient.upgradeStatus(URI.create(replica.baseUri().toString().replaceFirst("^http", "ws")
+                    + "ws?user=late"), null) != 101, "no new connections while draining");
             for (TestClient client : clients) {
                 assertEquals(1001, client.awaitCloseCode());
             }
@@ -49,16 +46,4 @@ class ShutdownIT {
         }
     }
 
-    private static boolean upgradeRefused(URI base) throws IOException {
-        try {
-            HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create(base.toString().replaceFirst("^http", "ws") + "ws?user=late"),
-                            new WebSocket.Listener() {
-                            })
-                    .join().abort();
-            return false;
-        } catch (CompletionException refused) {
-            return true;
-        }
-    }
 }

@@ -40,6 +40,27 @@ public final class TestClient implements AutoCloseable {
         return new TestClient(URI.create(ws + "/ws" + (user == null ? "" : "?user=" + user)), true);
     }
 
+    /**
+     * Attempts an upgrade and closes at once: 101 when it was accepted, otherwise the HTTP status of the refusal.
+     * {@code origin} (may be null) is sent as the Origin header, as a browser would.
+     */
+    public static int upgradeStatus(URI uri, String origin) {
+        WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        if (origin != null) {
+            builder.header("Origin", origin);
+        }
+        try {
+            builder.buildAsync(uri, new WebSocket.Listener() {
+            }).join().abort();
+            return 101;
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
+    }
+
     /** Connects to an exact WebSocket URI and does not wait for a welcome (which may never come). */
     public static TestClient connectRaw(URI uri) {
         return new TestClient(uri, false);
