@@ -58,9 +58,4 @@ public final class LocalBroker {
             return list.isEmpty() ? null : list;
         });
     }
-
-    /** The channels someone listens to, for tests and diagnostics. */
-    public int channelCount() {
-        return receivers.size();
-    }
 }

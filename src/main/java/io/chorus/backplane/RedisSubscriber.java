@@ -75,12 +75,6 @@ final class RedisSubscriber {
     long reconnects() {
         return reconnects;
     }
-
-    /** Number of channels subscribed to, for diagnostics and tests. */
-    int channelCount() {
-        return subscriptions.size();
-    }
-
     synchronized void close() {
         closed = true;
         subscriptions.values().forEach(RedisChannelSubscription::markClosed);

@@ -104,13 +104,6 @@ final class LocalGroups {
     synchronized Subscription pin(String name) {
         return groups.computeIfAbsent(name, n -> create(n, true)).subscription;
     }
-
-    /** The subscription of a group, or null if no local connection is in it. */
-    Subscription subscriptionOf(String name) {
-        Group group = groups.get(name);
-        return group == null ? null : group.subscription;
-    }
-
     /**
      * Adds a connection to a group. Completes once the group's subscription is live — so everything published
      * afterwards reaches the connection — and, for groups with history, once the connection has been sent what it

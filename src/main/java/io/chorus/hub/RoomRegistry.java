@@ -125,21 +125,20 @@ public class RoomRegistry implements PresenceListener {
 
     @Override
     public void joined(String scope, String user) {
-        if (!UserRegistry.ONLINE.equals(scope)) {
-            announce(ServerFrames.memberJoined(scope, user, System.currentTimeMillis()), scope)
-                    .subscribe().with(ok -> {
-                    }, failure -> {
-                    });
-        }
+        announceInBackground(scope, ServerFrames.memberJoined(scope, user, System.currentTimeMillis()));
     }
 
     @Override
     public void left(String scope, String user) {
+        announceInBackground(scope, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+    }
+
+    /** A presence change found by the heartbeat or a sweep: rooms hear of it, the online scope does not. */
+    private void announceInBackground(String scope, String event) {
         if (!UserRegistry.ONLINE.equals(scope)) {
-            announce(ServerFrames.memberLeft(scope, user, System.currentTimeMillis()), scope)
-                    .subscribe().with(ok -> {
-                    }, failure -> {
-                    });
+            announce(event, scope).subscribe().with(ok -> {
+            }, failure -> {
+            });
         }
     }
 

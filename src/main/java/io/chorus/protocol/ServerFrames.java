@@ -256,6 +256,9 @@ public final class ServerFrames {
      * event starts with; anything else on a Chorus channel is dropped, never forwarded.
      */
     public static boolean isDeliverable(String text) {
+        if (text.startsWith(MESSAGE_HEAD)) {
+            return true; // the common case, decided without a parser: every message event starts so
+        }
         try (JsonParser p = MAPPER.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT || !"v".equals(p.nextFieldName())
                     || p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() != VERSION
