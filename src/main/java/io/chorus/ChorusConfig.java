@@ -55,6 +55,64 @@ public interface ChorusConfig {
          */
         @WithDefault("false")
         boolean anonymous();
+
+        /**
+         * How long a connection that carried no token in its URL may take to send its {@code auth} frame; then it
+         * is closed with 4003.
+         */
+        @WithDefault("5s")
+        Duration handshakeTimeout();
+
+        /**
+         * Rooms whose names start with this are private: only an exact grant, or a pattern that itself starts with
+         * this prefix (e.g. {@code private-team-*}), lets a token in; {@code *} does not.
+         */
+        @WithDefault("private-")
+        String privatePrefix();
+
+        /** What a user may do when the token's {@code chorus} claim does not say (and every anonymous user). */
+        Grants defaults();
+    }
+
+    /**
+     * Permissions: room patterns (an exact name, a prefix ending in {@code *}, or {@code *}; {@code {user}} stands for
+     * the user's id; {@code none} grants nothing) and switches.
+     */
+    interface Grants {
+        /** Rooms the user may join (and so read). */
+        @WithDefault("*")
+        java.util.List<String> subscribe();
+
+        /** Rooms the user may publish to. */
+        @WithDefault("*")
+        java.util.List<String> publish();
+
+        /** Rooms whose presence (members, member_joined/member_left) the user may see. */
+        @WithDefault("*")
+        java.util.List<String> presence();
+
+        /** Whether the user may publish to everyone (the broadcast stream). */
+        @WithDefault("true")
+        boolean broadcast();
+
+        /** Whether the user may list who is online cluster-wide. */
+        @WithDefault("true")
+        boolean online();
+    }
+
+    /** The HTTP server API under {@code /api}. */
+    Api api();
+
+    interface Api {
+        /**
+         * The API key callers present as {@code Authorization: Bearer <key>}. Unset: only admin tokens are accepted
+         * (and none at all when no JWT key is configured).
+         */
+        java.util.Optional<String> key();
+
+        /** A JWT whose {@code scope} claim holds this scope may call the API too. */
+        @WithDefault("chorus:admin")
+        String adminScope();
     }
 
     interface Shutdown {

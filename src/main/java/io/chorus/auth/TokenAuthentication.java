@@ -10,8 +10,10 @@ import io.quarkus.websockets.next.UserData.TypedKey;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Outside anonymous mode, an upgrade must carry a valid JWT in {@code ?token=}: missing or refused gets HTTP 401
- * before any WebSocket exists. The verified user and expiry travel to the connection in its user data.
+ * Outside anonymous mode, a JWT in {@code ?token=} is verified at the upgrade: refused gets HTTP 401 before any
+ * WebSocket exists. The verified user, expiry and grant travel to the connection in its user data. An upgrade
+ * without a token is let through: the connection must then send its token in an {@code auth} frame first
+ * ({@link UserIdentity#authenticate}).
  */
 @Singleton
 public class TokenAuthentication implements HttpUpgradeCheck {
@@ -20,6 +22,8 @@ public class TokenAuthentication implements HttpUpgradeCheck {
     public static final TypedKey<String> USER = TypedKey.forString("chorus.token-user");
     /** When the token expires, seconds since the epoch (0: never). */
     public static final TypedKey<Long> EXPIRES = TypedKey.forLong("chorus.token-expires");
+    /** What the token's {@code chorus} claim grants. */
+    static final TypedKey<Grant> GRANT = new TypedKey<>("chorus.token-grant");
 
     private static final Logger LOG = Logger.getLogger(TokenAuthentication.class);
 
@@ -37,12 +41,13 @@ public class TokenAuthentication implements HttpUpgradeCheck {
             return CheckResult.permitUpgrade();
         }
         String token = UserIdentity.queryParameter(context.httpRequest().query(), "token");
-        if (token == null || token.isEmpty()) {
-            return CheckResult.rejectUpgrade(401);
+        if (token == null) {
+            return CheckResult.permitUpgrade(); // it authenticates with its first frame
         }
         return verifier.verify(token).map(verified -> {
             context.userData().put(USER, verified.user());
             context.userData().put(EXPIRES, verified.expires());
+            context.userData().put(GRANT, verified.grant());
             return CheckResult.permitUpgradeSync();
         }).onFailure().recoverWithItem(failure -> {
             LOG.debugf("Refused an upgrade: %s", failure.getMessage());

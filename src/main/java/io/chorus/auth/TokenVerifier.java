@@ -1,6 +1,13 @@
 package io.chorus.auth;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.inject.Singleton;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -17,8 +24,11 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 @Singleton
 public class TokenVerifier {
 
-    /** A verified token: whose it is, and until when it is valid (seconds since the epoch, 0: no expiry). */
-    public record Verified(String user, long expires) {
+    /**
+     * A verified token: whose it is, until when it is valid (seconds since the epoch, 0: no expiry), what its
+     * {@code chorus} claim grants, and the scopes of its {@code scope} claim.
+     */
+    public record Verified(String user, long expires, Grant grant, List<String> scopes) {
     }
 
     private final JWTParser parser;
@@ -36,10 +46,58 @@ public class TokenVerifier {
                 if (user == null || !io.chorus.protocol.Names.isUser(user)) {
                     throw new IllegalArgumentException("the token's sub is not a valid user id");
                 }
-                return new Verified(user, jwt.getExpirationTime());
+                return new Verified(user, jwt.getExpirationTime(), grantOf(jwt.getClaim("chorus")), scopesOf(jwt));
             } catch (ParseException e) {
                 throw new IllegalArgumentException("invalid token: " + e.getMessage(), e);
             }
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private static Grant grantOf(Object claim) {
+        if (claim == null) {
+            return Grant.DEFAULTS;
+        }
+        if (!(claim instanceof JsonObject grant)) {
+            throw new IllegalArgumentException("the token's chorus claim is not an object");
+        }
+        return new Grant(patterns(grant, "subscribe"), patterns(grant, "publish"), patterns(grant, "presence"),
+                flag(grant, "broadcast"), flag(grant, "online"));
+    }
+
+    private static List<String> patterns(JsonObject grant, String name) {
+        JsonValue value = grant.get(name);
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (!(value instanceof JsonArray array)) {
+            throw new IllegalArgumentException("chorus." + name + " must be an array of room patterns");
+        }
+        List<String> patterns = new ArrayList<>(array.size());
+        for (JsonValue element : array) {
+            if (!(element instanceof JsonString pattern)) {
+                throw new IllegalArgumentException("chorus." + name + " must hold strings");
+            }
+            patterns.add(pattern.getString());
+        }
+        return patterns;
+    }
+
+    private static Boolean flag(JsonObject grant, String name) {
+        JsonValue value = grant.get(name);
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (value.getValueType() != JsonValue.ValueType.TRUE && value.getValueType() != JsonValue.ValueType.FALSE) {
+            throw new IllegalArgumentException("chorus." + name + " must be true or false");
+        }
+        return value.getValueType() == JsonValue.ValueType.TRUE;
+    }
+
+    private static List<String> scopesOf(JsonWebToken jwt) {
+        Object scope = jwt.getClaim("scope");
+        if (scope instanceof JsonString text) {
+            scope = text.getString();
+        }
+        return scope instanceof String text ? List.of(text.trim().split("\\s+")) : List.of();
     }
 }

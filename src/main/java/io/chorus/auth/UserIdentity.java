@@ -11,26 +11,34 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.websockets.next.WebSocketConnection;
-
 import io.chorus.protocol.Names;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.HandshakeRequest;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
 
 /**
- * The one seam where a connection gets its user id: the {@code sub} of the JWT it connected with
- * ({@link TokenAuthentication}); in anonymous mode (development), the {@code user} query parameter taken on trust,
- * or a made-up {@code anonymous-N}.
+ * The one seam where a connection gets its user id and permissions: the {@code sub} and {@code chorus} claim of the
+ * JWT it connected with ({@link TokenAuthentication}) or sent in its first frame ({@link #authenticate}); in
+ * anonymous mode (development), the {@code user} query parameter taken on trust, or a made-up {@code anonymous-N},
+ * with the default permissions.
  */
 @Singleton
 public class UserIdentity {
 
     private static final Logger LOG = Logger.getLogger(UserIdentity.class);
+    private static final TypedKey<Permissions> PERMISSIONS = new TypedKey<>("chorus.permissions");
 
     private final boolean anonymousMode;
+    private final TokenVerifier verifier;
+    private final Authorization authorization;
+    private final AtomicLong anonymous = new AtomicLong();
 
-    UserIdentity(ChorusConfig config) {
+    UserIdentity(ChorusConfig config, TokenVerifier verifier, Authorization authorization) {
         this.anonymousMode = config.auth().anonymous();
+        this.verifier = verifier;
+        this.authorization = authorization;
     }
 
     void announce(@Observes StartupEvent event) {
@@ -38,20 +46,48 @@ public class UserIdentity {
             LOG.warn("Authentication: ANONYMOUS mode — user ids are taken on trust from ?user= (development only; "
                     + "chorus.auth.anonymous=false requires a JWT)");
         } else {
-            LOG.info("Authentication: JWT required (?token=), verified with the mp.jwt.verify.* settings");
+            LOG.info("Authentication: JWT required (?token= or a first 'auth' frame), verified with the "
+                    + "mp.jwt.verify.* settings");
         }
     }
 
-    /** The user id of an opened connection; empty when it has none it may use. */
+    /** Whether the connection still has to send its token in an {@code auth} frame (none came with the upgrade). */
+    public boolean awaitsToken(WebSocketConnection connection) {
+        return !anonymousMode && connection.userData().get(TokenAuthentication.USER) == null;
+    }
+
+    /**
+     * Verifies the token a connection sent in its {@code auth} frame and makes it the connection's identity, as if it
+     * had come with the upgrade. The item is the user id; fails with the reason the token was refused.
+     */
+    public Uni<String> authenticate(WebSocketConnection connection, String token) {
+        return verifier.verify(token).map(verified -> {
+            connection.userData().put(TokenAuthentication.USER, verified.user());
+            connection.userData().put(TokenAuthentication.EXPIRES, verified.expires());
+            connection.userData().put(TokenAuthentication.GRANT, verified.grant());
+            return verified.user();
+        });
+    }
+
+    /**
+     * The user id of an authenticated connection, its permissions settled from then on; empty when it has none it
+     * may use.
+     */
     public Optional<String> userOf(WebSocketConnection connection) {
         String verified = connection.userData().get(TokenAuthentication.USER);
-        if (verified != null) {
-            return Optional.of(verified);
-        }
-        return anonymousMode ? userOf(connection.handshakeRequest()) : Optional.empty();
+        Optional<String> user = verified != null ? Optional.of(verified)
+                : anonymousMode ? userOf(connection.handshakeRequest()) : Optional.empty();
+        user.ifPresent(id -> {
+            Grant grant = connection.userData().get(TokenAuthentication.GRANT);
+            connection.userData().put(PERMISSIONS, authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));
+        });
+        return user;
     }
 
-    private final AtomicLong anonymous = new AtomicLong();
+    /** What the connection's user may do; set by {@link #userOf(WebSocketConnection)}. */
+    public Permissions permissionsOf(WebSocketConnection connection) {
+        return connection.userData().get(PERMISSIONS);
+    }
 
     /** Anonymous mode: the user id a handshake names; empty when it names an invalid one. */
     Optional<String> userOf(HandshakeRequest request) {

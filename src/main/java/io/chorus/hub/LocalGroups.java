@@ -3,6 +3,7 @@ package io.chorus.hub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +54,7 @@ final class LocalGroups {
     private final Backplane backplane;
     private final BackplaneTraffic traffic;
     private final Fanout fanout;
+    private final ControlFrames control;
     private final Function<String, String> channelNaming;
     private final Function<String, StreamName> streamNaming;
     private final SharedReads streams;
@@ -69,6 +71,8 @@ final class LocalGroups {
         final Map<WebSocketConnection, List<String>> heldBack = new HashMap<>();
         /** Members that recovered beyond the group's last delivery: skip what they already have. */
         final Map<WebSocketConnection, StreamPosition> caughtUpTo = new HashMap<>();
+        /** Members whose user may not see the group's presence events. */
+        final Set<WebSocketConnection> presenceHidden = new HashSet<>();
         List<String> refilling;
         StreamPosition last;
 
@@ -78,15 +82,31 @@ final class LocalGroups {
         }
     }
 
-    /** Groups without history (direct messages). */
+    /**
+     * Groups without history (direct messages); {@code control} sees each received frame first and may act on it
+     * instead of delivering it.
+     */
     LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
-            Duration joinTimeout) {
-        this(backplane, traffic, fanout, channelNaming, null, null, joinTimeout);
+            Duration joinTimeout, ControlFrames control) {
+        this(backplane, traffic, fanout, channelNaming, null, null, joinTimeout, control);
+    }
+
+    /** Frames on a group's channel meant for the replicas, not for the members. */
+    interface ControlFrames {
+        /** Whether the frame was one, and was acted on (it is then not delivered). */
+        boolean handled(Set<WebSocketConnection> members, String frame);
     }
 
     /** Groups whose stream keeps history, read through {@code streams}. */
     LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
             Function<String, StreamName> streamNaming, SharedReads streams, Duration joinTimeout) {
+        this(backplane, traffic, fanout, channelNaming, streamNaming, streams, joinTimeout, null);
+    }
+
+    private LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout,
+            Function<String, String> channelNaming, Function<String, StreamName> streamNaming, SharedReads streams,
+            Duration joinTimeout, ControlFrames control) {
+        this.control = control;
         this.backplane = backplane;
         this.traffic = traffic;
         this.fanout = fanout;
@@ -114,12 +134,18 @@ final class LocalGroups {
      * connection then stays in the group without recovery (anything held back for it is written), and the caller
      * decides whether to keep it there.
      */
-    Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, JoinReply answer) {
-        return add(name, connection, since, joinTimeout, answer);
+    Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, boolean seesPresence,
+            JoinReply answer) {
+        return add(name, connection, since, joinTimeout, seesPresence, answer);
     }
 
-    /** As {@link #add(String, WebSocketConnection, StreamPosition, JoinReply)}, waiting at most {@code wait}. */
+    /** As {@link #add(String, WebSocketConnection, StreamPosition, boolean, JoinReply)}, waiting at most {@code wait}. */
     Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
+        return add(name, connection, since, wait, true, answer);
+    }
+
+    private Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, Duration wait,
+            boolean seesPresence, JoinReply answer) {
         Group group;
         boolean added;
         synchronized (this) {
@@ -128,6 +154,9 @@ final class LocalGroups {
                 added = group.members.add(connection);
                 if (added && streams != null) {
                     group.heldBack.put(connection, new ArrayList<>());
+                }
+                if (added && !seesPresence) {
+                    group.presenceHidden.add(connection);
                 }
             }
             if (added) {
@@ -208,6 +237,7 @@ final class LocalGroups {
         synchronized (group) {
             group.heldBack.remove(connection);
             group.caughtUpTo.remove(connection);
+            group.presenceHidden.remove(connection);
         }
         if (group.members.isEmpty() && !group.pinned) {
             groups.remove(name);
@@ -237,6 +267,9 @@ final class LocalGroups {
 
     private void deliver(Group group, String frame) {
         traffic.received(frame);
+        if (control != null && control.handled(group.members, frame)) {
+            return;
+        }
         if (!ServerFrames.isDeliverable(frame)) {
             LOG.warnf("Ignored a message on %s that is not a v%d event (%d chars)", channelOf(group.name),
                     ServerFrames.VERSION, frame.length());
@@ -274,11 +307,15 @@ final class LocalGroups {
 
     /** Writes to every member, except that it is held back for recovering ones and skipped where already sent. */
     private void writeToMembers(Group group, String frame, StreamPosition at) {
-        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty()) {
+        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()) {
             fanout.write(group.members, frame);
             return;
         }
+        boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);
         for (WebSocketConnection member : group.members) {
+            if (presenceEvent && group.presenceHidden.contains(member)) {
+                continue;
+            }
             List<String> held = group.heldBack.get(member);
             StreamPosition caughtUp = group.caughtUpTo.get(member);
             if (held != null) {

@@ -54,14 +54,14 @@ public class RoomRegistry implements PresenceListener {
     }
 
     /**
-     * Makes the connection a member. Completes once the room's subscription is live — every message published to
+     * Makes the connection a member; {@code seesPresence} false keeps the room's presence events from it. Completes once the room's subscription is live — every message published to
      * the room afterwards reaches it — and, with {@code since}, once the messages it missed since then have been
      * sent after {@code answer}'s reply. Fails with a {@link TimeoutException} after
      * {@code chorus.limits.join-timeout}, leaving the connection out of the room.
      */
     public Uni<Void> join(String room, WebSocketConnection connection, String user, StreamPosition since,
-            JoinReply answer) {
-        return rooms.add(room, connection, since, answer)
+            boolean seesPresence, JoinReply answer) {
+        return rooms.add(room, connection, since, seesPresence, answer)
                 .onFailure().invoke(() -> rooms.remove(room, connection))
                 .chain(joined -> joined.added() && connection.isOpen() ? enterPresence(room, connection, user)
                         : Uni.createFrom().voidItem());

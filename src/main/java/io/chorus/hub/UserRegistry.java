@@ -1,6 +1,7 @@
 package io.chorus.hub;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Singleton;
@@ -11,6 +12,8 @@ import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
 import io.chorus.presence.Members;
 import io.chorus.presence.Presence;
+import io.chorus.protocol.CloseCodes;
+import io.chorus.protocol.ServerFrames;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
@@ -28,11 +31,14 @@ public class UserRegistry {
 
     private final LocalGroups users;
     private final Presence presence;
+    private final Backplane backplane;
     private final int maxListed;
 
     UserRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, ChorusConfig config) {
         String prefix = config.channelPrefix() + "user:{";
-        this.users = new LocalGroups(backplane, traffic, fanout, user -> prefix + user + "}", config.limits().joinTimeout());
+        this.users = new LocalGroups(backplane, traffic, fanout, user -> prefix + user + "}",
+                config.limits().joinTimeout(), UserRegistry::disconnectOrder);
+        this.backplane = backplane;
         this.presence = presence;
         this.maxListed = config.presence().maxListed();
     }
@@ -61,6 +67,26 @@ public class UserRegistry {
         users.remove(user, connection);
         presence.remove(ONLINE, connection.id()).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Online presence of %s not removed (%s); it will expire", user, failure));
+    }
+
+    /**
+     * Closes every connection of the user, on every replica, with 4005: the order travels on the user's channel, so
+     * only replicas where the user is connected receive it. Completes once Redis accepted it.
+     */
+    public Uni<Void> disconnectEverywhere(String user) {
+        return backplane.publish(channelOf(user), ServerFrames.disconnect(user));
+    }
+
+    private static boolean disconnectOrder(Set<WebSocketConnection> connections, String frame) {
+        if (!ServerFrames.isDisconnect(frame)) {
+            return false;
+        }
+        for (WebSocketConnection connection : connections) {
+            connection.close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
+            }, failure -> {
+            });
+        }
+        return true;
     }
 
     public Uni<Members> online() {

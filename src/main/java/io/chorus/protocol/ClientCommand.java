@@ -35,6 +35,13 @@ public sealed interface ClientCommand {
     record Refresh(String ref, String token) implements ClientCommand {
     }
 
+    /**
+     * {@code {"type":"auth","token":…}}: the first frame of a connection that did not put its token in the URL;
+     * nothing else is accepted before it.
+     */
+    record Authenticate(String ref, String token) implements ClientCommand {
+    }
+
     /** {@code {"type":"online"}}: who is connected, cluster-wide. */
     record ListOnline(String ref) implements ClientCommand {
     }

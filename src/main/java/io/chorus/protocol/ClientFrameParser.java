@@ -44,6 +44,7 @@ public final class ClientFrameParser {
             case "members" -> new ClientCommand.ListMembers(ref, room(frame, ref));
             case "online" -> new ClientCommand.ListOnline(ref);
             case "refresh" -> new ClientCommand.Refresh(ref, text(frame, "token", 8192, ref));
+            case "auth" -> new ClientCommand.Authenticate(ref, text(frame, "token", 8192, ref));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
         };
     }

@@ -24,6 +24,24 @@ public final class CloseCodes {
     /** 4001: the connection's token expired and was not refreshed over the socket in time. */
     public static final CloseReason TOKEN_EXPIRED = new CloseReason(4001, "token expired");
 
+    /**
+     * 4003: the connection neither carried a token in its URL nor sent a valid {@code auth} frame first, within
+     * {@code chorus.auth.handshake-timeout}.
+     */
+    public static final CloseReason NOT_AUTHENTICATED = new CloseReason(4003, "authentication failed");
+
+    /** 4005: the server API disconnected this user ({@code DELETE /api/users/{user}/connections}). */
+    public static final CloseReason DISCONNECTED = new CloseReason(4005, "disconnected by the server");
+
+    /**
+     * RFC 6455 1013 (Try Again Later): the replica already holds {@code chorus.limits.max-connections}; connect to
+     * another one. (Usually refused earlier, at the upgrade, with HTTP 503.)
+     */
+    public static final CloseReason REPLICA_FULL = new CloseReason(1013, "replica full: try another one");
+
+    /** 4029: the user already holds {@code chorus.limits.max-connections-per-user} connections on this replica. */
+    public static final CloseReason TOO_MANY_CONNECTIONS = new CloseReason(4029, "too many connections for this user");
+
     /** 4002: nothing arrived from the client (not even a pong) for {@code chorus.limits.idle-timeout}. */
     public static final CloseReason IDLE = new CloseReason(4002, "idle timeout");
 

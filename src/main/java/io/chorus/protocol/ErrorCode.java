@@ -18,6 +18,10 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited"),
     /** The connection is already in {@code chorus.limits.max-rooms-per-connection} rooms. */
     TOO_MANY_ROOMS("too_many_rooms"),
+    /** The connection's token does not allow this: joining or publishing to the room, listing its members. */
+    FORBIDDEN("forbidden"),
+    /** An {@code auth} frame on a connection that is already authenticated. */
+    ALREADY_AUTHENTICATED("already_authenticated"),
     /** A {@code refresh} token is missing, invalid, expired, or names another user. */
     INVALID_TOKEN("invalid_token"),
     /** The backplane refused or failed the publish; the message was not delivered anywhere. */

@@ -25,7 +25,33 @@ public final class ServerFrames {
     /** How every {@code message} event starts; its position, when it has one, comes right after. */
     public static final String MESSAGE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"message\"";
 
+    /** How every presence event ({@code member_joined}, {@code member_left}) starts. */
+    private static final String PRESENCE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"member_";
+
+    /** How the replica-to-replica order to disconnect a user's connections starts; never sent to clients. */
+    private static final String DISCONNECT_HEAD = "{\"v\":" + VERSION + ",\"type\":\"disconnect\"";
+
     private ServerFrames() {
+    }
+
+    /** Whether a delivered event is {@code member_joined} or {@code member_left}. */
+    public static boolean isPresenceEvent(String frame) {
+        return frame.startsWith(PRESENCE_HEAD);
+    }
+
+    /**
+     * The order, published on a user's channel, to close every connection of the user on every replica (the server
+     * API's disconnect). Replicas act on it; clients never see it.
+     */
+    public static String disconnect(String user) {
+        return write(g -> {
+            start(g, "disconnect");
+            g.writeStringField("user", user);
+        });
+    }
+
+    public static boolean isDisconnect(String frame) {
+        return frame.startsWith(DISCONNECT_HEAD);
     }
 
     /**

@@ -1,18 +1,18 @@
 package io.chorus.transport;
 
 import java.time.Duration;
-import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.auth.AuthenticationDeadline;
 import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
-import io.chorus.backplane.Backplane;
 import io.chorus.hub.BroadcastSubscriber;
 import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
 import io.chorus.hub.LocalConnections;
+import io.chorus.hub.Publisher;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.UserRegistry;
 import io.chorus.metrics.ChorusMeters;
@@ -22,7 +22,6 @@ import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.ErrorCode;
 import io.chorus.protocol.ProtocolException;
 import io.chorus.protocol.ServerFrames;
-import io.chorus.protocol.StreamPosition;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -39,7 +38,7 @@ import io.vertx.core.http.HttpClosedException;
 
 /**
  * The client endpoint, {@code /ws}, speaking the protocol of docs/protocol.md. It hands each message to the
- * backplane exactly once and never delivers locally itself: delivery, here as everywhere, comes back through the
+ * backplane exactly once ({@link Publisher}) and never delivers locally itself: delivery, here as everywhere, comes back through the
  * backplane subscription ({@link io.chorus.hub.BroadcastSubscriber}).
  */
 @WebSocket(path = "/ws", endpointId = ChatSocket.ENDPOINT_ID)
@@ -53,40 +52,55 @@ public class ChatSocket {
     private static final CloseReason INVALID_USER = new CloseReason(1008, "invalid user id");
     private static final CloseReason INVALID_SINCE = new CloseReason(1008, "invalid since/epoch");
 
-    private final Backplane backplane;
     private final BroadcastSubscriber broadcast;
     private final LocalConnections connections;
     private final RoomRegistry rooms;
     private final UserRegistry users;
     private final UserIdentity identity;
-    private final MessageIds ids;
+    private final Publisher publisher;
     private final ChorusMeters meters;
     private final PublishRate publishRate;
     private final ConnectionLimits limits;
     private final int maxRooms;
     private final IdleConnections idle;
     private final TokenExpiry tokenExpiry;
+    private final AuthenticationDeadline deadline;
     private final ClientFrameParser parser;
     private final String replicaId;
 
-    ChatSocket(Backplane backplane, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
-            UserRegistry users, UserIdentity identity, MessageIds ids, ChorusMeters meters, PublishRate publishRate,
-            ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, ChorusConfig config) {
+    ChatSocket(Publisher publisher, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
+            UserRegistry users, UserIdentity identity, ChorusMeters meters, PublishRate publishRate,
+            ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, AuthenticationDeadline deadline,
+            ChorusConfig config) {
+        this.deadline = deadline;
         this.idle = idle;
         this.tokenExpiry = tokenExpiry;
         this.meters = meters;
         this.publishRate = publishRate;
         this.limits = limits;
         this.maxRooms = config.limits().maxRoomsPerConnection();
-        this.backplane = backplane;
         this.broadcast = broadcast;
         this.connections = connections;
         this.rooms = rooms;
         this.users = users;
         this.identity = identity;
-        this.ids = ids;
+        this.publisher = publisher;
         this.parser = new ClientFrameParser(config.limits().maxJsonDepth());
         this.replicaId = config.replicaId();
+    }
+
+    /**
+     * Admits a connection that brought its identity (a token in the URL, or anonymous mode); one that did not gets
+     * {@code chorus.auth.handshake-timeout} to send an {@code auth} frame.
+     */
+    @OnOpen
+    Uni<Void> onOpen(WebSocketConnection connection) {
+        idle.seen(connection);
+        if (identity.awaitsToken(connection)) {
+            deadline.arm(connection);
+            return Uni.createFrom().voidItem();
+        }
+        return admit(connection);
     }
 
     /**
@@ -94,8 +108,7 @@ public class ChatSocket {
      * {@code welcome}, then — when the client asked to recover from a broadcast position ({@code since} and
      * {@code epoch} query parameters) — the broadcasts it missed, then live ones.
      */
-    @OnOpen
-    Uni<Void> onOpen(WebSocketConnection connection) {
+    private Uni<Void> admit(WebSocketConnection connection) {
         var user = identity.userOf(connection);
         if (user.isEmpty()) {
             return connection.close(INVALID_USER);
@@ -104,9 +117,11 @@ public class ChatSocket {
         if (since.isEmpty()) {
             return connection.close(INVALID_SINCE);
         }
+        CloseReason overLimit = limits.opened(connection, user.get());
+        if (overLimit != null) {
+            return connection.close(overLimit);
+        }
         connection.userData().put(USER, user.get());
-        limits.opened(connection, user.get());
-        idle.seen(connection);
         tokenExpiry.watch(connection);
         Duration wait = broadcast.waitForBackplane();
         return users.connect(connection, user.get(), wait)
@@ -127,13 +142,21 @@ public class ChatSocket {
     @OnTextMessage
     Uni<Void> onText(String text, WebSocketConnection connection) {
         idle.seen(connection);
+        String user = connection.userData().get(USER);
         ClientCommand command;
         try {
             command = parser.parse(text);
         } catch (ProtocolException e) {
-            return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
+            return user == null ? connection.close(CloseCodes.NOT_AUTHENTICATED)
+                    : connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
-        String user = connection.userData().get(USER);
+        if (user == null) {
+            return authenticate(command, connection);
+        }
+        String refusal = identity.permissionsOf(connection).refusal(command);
+        if (refusal != null) {
+            return connection.sendText(ServerFrames.error(ErrorCode.FORBIDDEN, refusal, command.ref()));
+        }
         if ((command instanceof ClientCommand.Publish || command instanceof ClientCommand.Direct)
                 && !publishRate.tryAcquire(connection)) {
             meters.rateLimited();
@@ -152,21 +175,19 @@ public class ChatSocket {
             } else {
                 meters.roomMessagePublished();
             }
-            return publish(connection, publish.ref(),
-                    (id, ts) -> ServerFrames.message(id, replicaId, user, ts, room, null, publish.payload()),
-                    frame -> room == null ? broadcast.publish(frame) : rooms.publish(room, frame));
+            return acknowledge(connection, publish.ref(), room == null ? publisher.toEveryone(user, publish.payload())
+                    : publisher.toRoom(room, user, publish.payload()));
         } else if (command instanceof ClientCommand.Direct direct) {
             meters.directMessagePublished();
-            return publish(connection, direct.ref(),
-                    (id, ts) -> ServerFrames.message(id, replicaId, user, ts, null, direct.to(), direct.payload()),
-                    frame -> backplane.publish(users.channelOf(direct.to()), frame).replaceWith((StreamPosition) null));
+            return acknowledge(connection, direct.ref(), publisher.toUser(direct.to(), user, direct.payload()));
         } else if (command instanceof ClientCommand.Join join) {
             JoinReply reply = (recovered, position) -> connection
                     .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
                     .subscribe().with(ok -> {
                     }, failure -> {
                     });
-            return rooms.join(join.room(), connection, user, join.since(), reply)
+            return rooms.join(join.room(), connection, user, join.since(),
+                    identity.permissionsOf(connection).maySeePresence(join.room()), reply)
                     .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(
                             ErrorCode.BACKPLANE_UNAVAILABLE, "could not join " + join.room() + ": the backplane is unavailable",
                             join.ref())));
@@ -183,30 +204,43 @@ public class ChatSocket {
         } else if (command instanceof ClientCommand.ListOnline list) {
             return answer(connection, list.ref(), users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
+        } else if (command instanceof ClientCommand.Authenticate auth) {
+            return connection.sendText(ServerFrames.error(ErrorCode.ALREADY_AUTHENTICATED,
+                    "this connection is already authenticated", auth.ref()));
         }
         throw new IllegalStateException("unhandled command " + command);
     }
 
     /**
-     * Encodes the message once, with a fresh id and timestamp, and publishes it once; acks (with its stream position
-     * when the stream keeps history) or reports failure.
+     * The first frame of a connection that came without a token: it must be {@code auth} with a valid token, which
+     * admits the connection ({@code welcome} follows); anything else closes it with 4003. Frames sent after it wait
+     * until the connection is admitted (inbound frames are handled one at a time).
      */
-    private Uni<Void> publish(WebSocketConnection connection, String ref, MessageEncoder encoder,
-            Function<String, Uni<StreamPosition>> publisher) {
-        String id = ids.next();
-        String frame = encoder.encode(id, System.currentTimeMillis());
-        return publisher.apply(frame).onItemOrFailure().transformToUni((position, failure) -> {
+    private Uni<Void> authenticate(ClientCommand command, WebSocketConnection connection) {
+        if (!(command instanceof ClientCommand.Authenticate auth) || !identity.awaitsToken(connection)) {
+            return connection.close(CloseCodes.NOT_AUTHENTICATED);
+        }
+        deadline.disarm(connection);
+        return identity.authenticate(connection, auth.token()).onItemOrFailure().transformToUni((user, failure) -> {
             if (failure != null) {
-                LOG.debugf("Publish %s failed: %s", id, failure);
-                return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
-                        "the message was not delivered: the backplane is unavailable", ref));
+                LOG.debugf("Refused an auth frame on %s: %s", connection.id(), failure.getMessage());
+                return connection.close(CloseCodes.NOT_AUTHENTICATED);
             }
-            return ref == null ? Uni.createFrom().voidItem() : connection.sendText(ServerFrames.ack(ref, id, position));
+            return connection.isOpen() ? admit(connection) : Uni.createFrom().voidItem();
         });
     }
 
-    private interface MessageEncoder {
-        String encode(String id, long ts);
+    /** Acks a publish (with its stream position when the stream keeps history) or reports its failure. */
+    private static Uni<Void> acknowledge(WebSocketConnection connection, String ref, Uni<Publisher.Published> publish) {
+        return publish.onItemOrFailure().transformToUni((published, failure) -> {
+            if (failure != null) {
+                LOG.debugf("Publish failed: %s", failure);
+                return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
+                        "the message was not delivered: the backplane is unavailable", ref));
+            }
+            return ref == null ? Uni.createFrom().voidItem()
+                    : connection.sendText(ServerFrames.ack(ref, published.id(), published.position()));
+        });
     }
 
     private static Uni<Void> answer(WebSocketConnection connection, String ref, Uni<String> reply) {
@@ -244,6 +278,7 @@ public class ChatSocket {
 
     @OnClose
     void onClose(WebSocketConnection connection) {
+        deadline.disarm(connection);
         connections.remove(connection);
         limits.closed(connection);
         tokenExpiry.forget(connection);

@@ -7,7 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.auth.TokenAuthentication;
 import io.chorus.auth.UserIdentity;
+import io.chorus.protocol.CloseCodes;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -37,7 +40,10 @@ class ConnectionLimits implements HttpUpgradeCheck {
         if (open.get() >= maxConnections) {
             return CheckResult.rejectUpgrade(503);
         }
-        String user = UserIdentity.queryParameter(context.httpRequest().query(), "user");
+        String user = context.userData().get(TokenAuthentication.USER); // when its check ran first
+        if (user == null) {
+            user = UserIdentity.queryParameter(context.httpRequest().query(), "user");
+        }
         if (user != null && !user.isEmpty()) {
             AtomicInteger held = perUser.get(user);
             if (held != null && held.get() >= maxPerUser) {
@@ -52,12 +58,35 @@ class ConnectionLimits implements HttpUpgradeCheck {
         return ChatSocket.ENDPOINT_ID.equals(endpointId);
     }
 
-    /** Counts an opened connection of a user (from @OnOpen, before its welcome: the next upgrade sees it). */
-    void opened(WebSocketConnection connection, String user) {
-        if (connection.userData().put(COUNTED_AS, user) == null) {
-            open.incrementAndGet();
-            perUser.computeIfAbsent(user, u -> new AtomicInteger()).incrementAndGet();
+    /**
+     * Counts an opened connection of a user (before its welcome: the next upgrade sees it). The upgrade checks are a
+     * fast path that concurrent upgrades can slip past together, and a user known only from an {@code auth} frame
+     * was not checked at all: this is where both limits hold. Answers the close reason when a limit is reached (the
+     * connection is then not counted), or null.
+     */
+    CloseReason opened(WebSocketConnection connection, String user) {
+        if (connection.userData().get(COUNTED_AS) != null) {
+            return null;
         }
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            return CloseCodes.REPLICA_FULL;
+        }
+        boolean[] admitted = {false};
+        perUser.compute(user, (u, held) -> {
+            AtomicInteger count = held != null ? held : new AtomicInteger();
+            admitted[0] = count.get() < maxPerUser;
+            if (admitted[0]) {
+                count.incrementAndGet();
+            }
+            return count.get() == 0 ? null : count;
+        });
+        if (!admitted[0]) {
+            open.decrementAndGet();
+            return CloseCodes.TOO_MANY_CONNECTIONS;
+        }
+        connection.userData().put(COUNTED_AS, user);
+        return null;
     }
 
     /** Uncounts a closed connection; safe to call more than once. */

@@ -10,6 +10,9 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,8 +25,9 @@ import io.chorus.testing.TestClient;
 import io.smallrye.jwt.build.Jwt;
 
 /**
- * A replica in the prod profile (no anonymous mode) verifying RS256 tokens: only valid tokens connect, the token's
- * sub is the user, an expired token closes the connection with 4001 unless refreshed over the socket.
+ * A replica in the prod profile (no anonymous mode) verifying RS256 tokens, in the URL or in a first {@code auth}
+ * frame: only valid tokens connect, the token's sub is the user, an expired token closes the connection with 4001
+ * unless refreshed over the socket.
  */
 class JwtAuthenticationIT {
 
@@ -41,7 +45,8 @@ class JwtAuthenticationIT {
         otherKeys = generator.generateKeyPair();
         String publicKey = Base64.getEncoder().encodeToString(keys.getPublic().getEncoded());
         replica = ReplicaProcess.start("secured", null, "chorus.auth.anonymous=false",
-                "mp.jwt.verify.publickey=" + publicKey, "mp.jwt.verify.issuer=" + ISSUER);
+                "mp.jwt.verify.publickey=" + publicKey, "mp.jwt.verify.issuer=" + ISSUER,
+                "chorus.auth.handshake-timeout=2s");
     }
 
     @AfterAll
@@ -75,9 +80,8 @@ class JwtAuthenticationIT {
     }
 
     @Test
-    void missingForgedExpiredWrongIssuerAndAlgNoneTokensAreRefusedWith401() {
-        assertEquals(401, TestClient.upgradeStatus(URI.create(replica.baseUri().toString().replaceFirst("^http", "ws")
-                + "ws?user=mallory"), null));
+    void forgedExpiredWrongIssuerAlgNoneAndEmptyTokensAreRefusedWith401() {
+        assertEquals(401, TestClient.upgradeStatus(withToken(""), null));
         String forged = Jwt.issuer(ISSUER).subject("mallory").expiresAt(Instant.now().plusSeconds(300))
                 .sign(otherKeys.getPrivate());
         assertEquals(401, TestClient.upgradeStatus(withToken(forged), null));
@@ -88,6 +92,77 @@ class JwtAuthenticationIT {
         assertEquals(401, TestClient.upgradeStatus(withToken(algNone("mallory")), null));
         String signedPayloadTampered = retarget(token("alice", Instant.now().plusSeconds(300)), "mallory");
         assertEquals(401, TestClient.upgradeStatus(withToken(signedPayloadTampered), null));
+    }
+
+    @Test
+    void tokenInTheFirstFrameAuthenticatesTheConnection() {
+        try (TestClient client = TestClient.connectRaw(withoutToken("?user=mallory"))) {
+            client.send(auth(token("carol", Instant.now().plusSeconds(300))));
+            assertEquals("carol", client.next("welcome").get("user").asText(), "the token's sub, not ?user=");
+        }
+    }
+
+    @Test
+    void framesSentRightAfterTheAuthFrameAreHandledOnceTheConnectionIsAdmitted() {
+        try (TestClient client = TestClient.connectRaw(withoutToken(""))) {
+            client.send(auth(token("eager", Instant.now().plusSeconds(300))));
+            client.publish("\"pipelined\"", "p1");
+            assertEquals("welcome", client.next().get("type").asText(), "nothing comes before the welcome");
+            Set<String> seen = new HashSet<>();
+            while (!seen.containsAll(Set.of("ack", "message"))) {
+                seen.add(client.next().get("type").asText()); // the ack and the message, in either order
+            }
+        }
+    }
+
+    @Test
+    void connectionWithoutATokenThatSendsNoAuthFrameIsClosedWith4003() {
+        try (TestClient client = TestClient.connectRaw(withoutToken(""))) {
+            assertEquals(4003, client.awaitCloseCode());
+        }
+    }
+
+    @Test
+    void anyOtherFirstFrameClosesWith4003() {
+        try (TestClient client = TestClient.connectRaw(withoutToken(""))) {
+            client.publish("\"sneaky\"", "s");
+            assertEquals(4003, client.awaitCloseCode());
+        }
+        try (TestClient client = TestClient.connectRaw(withoutToken(""))) {
+            client.send("{not json");
+            assertEquals(4003, client.awaitCloseCode());
+        }
+    }
+
+    @Test
+    void forgedOrAlgNoneTokenInTheFirstFrameClosesWith4003() {
+        String forged = Jwt.issuer(ISSUER).subject("mallory").expiresAt(Instant.now().plusSeconds(300))
+                .sign(otherKeys.getPrivate());
+        for (String bad : List.of(forged, algNone("mallory"), token("mallory", Instant.now().minusSeconds(600)))) {
+            try (TestClient client = TestClient.connectRaw(withoutToken(""))) {
+                client.send(auth(bad));
+                assertEquals(4003, client.awaitCloseCode());
+            }
+        }
+    }
+
+    @Test
+    void secondAuthFrameIsAnErrorNotAReauthentication() {
+        try (TestClient client = TestClient.connectRaw(withToken(token("dave", Instant.now().plusSeconds(300))))) {
+            client.next("welcome");
+            client.send(auth(token("eve", Instant.now().plusSeconds(300))));
+            assertEquals("already_authenticated", client.next("error").get("code").asText());
+            client.publish("\"still dave\"", "d");
+            assertEquals("dave", client.next("message").get("from").asText());
+        }
+    }
+
+    private static URI withoutToken(String query) {
+        return URI.create(replica.baseUri().toString().replaceFirst("^http", "ws") + "ws" + query);
+    }
+
+    private static String auth(String token) {
+        return "{\"type\":\"auth\",\"token\":\"" + token + "\"}";
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.chorus.transport;
+package io.chorus.hub;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;

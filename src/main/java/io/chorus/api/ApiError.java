@@ -1,0 +1,20 @@
+package io.chorus.api;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** The body of every refused API call: a stable machine-readable {@code error} code and a human message. */
+public record ApiError(String error, String message) {
+
+    static Response response(Response.Status status, String error, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ApiError(error, message)).build();
+    }
+
+    static Response badRequest(String message) {
+        return response(Response.Status.BAD_REQUEST, "bad_request", message);
+    }
+
+    static Response backplaneUnavailable() {
+        return response(Response.Status.SERVICE_UNAVAILABLE, "backplane_unavailable", "the backplane is unavailable");
+    }
+}

@@ -1,0 +1,62 @@
+package io.chorus.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import jakarta.inject.Singleton;
+
+import io.chorus.ChorusConfig;
+import io.chorus.backplane.Backplane;
+import io.chorus.protocol.ServerFrames;
+import io.chorus.protocol.StreamPosition;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Publishes messages — from clients and from the server API alike: encodes each {@code message} event once, with a
+ * fresh id and the origin's timestamp, and hands it to the backplane once. Delivery, on every replica including this
+ * one, comes back through the subscriptions.
+ */
+@Singleton
+public class Publisher {
+
+    /** What a publish got: the message id, and its position when its stream keeps history (null for direct ones). */
+    public record Published(String id, StreamPosition position) {
+    }
+
+    private final MessageIds ids;
+    private final BroadcastSubscriber broadcast;
+    private final RoomRegistry rooms;
+    private final UserRegistry users;
+    private final Backplane backplane;
+    private final String replicaId;
+
+    Publisher(MessageIds ids, BroadcastSubscriber broadcast, RoomRegistry rooms, UserRegistry users, Backplane backplane,
+            ChorusConfig config) {
+        this.ids = ids;
+        this.broadcast = broadcast;
+        this.rooms = rooms;
+        this.users = users;
+        this.backplane = backplane;
+        this.replicaId = config.replicaId();
+    }
+
+    /** To every client on every replica (the broadcast stream, which keeps history). */
+    public Uni<Published> toEveryone(String from, JsonNode payload) {
+        String id = ids.next();
+        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, null, payload);
+        return broadcast.publish(frame).map(position -> new Published(id, position));
+    }
+
+    /** To every member of a room, wherever connected (the room's stream keeps history). */
+    public Uni<Published> toRoom(String room, String from, JsonNode payload) {
+        String id = ids.next();
+        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), room, null, payload);
+        return rooms.publish(room, frame).map(position -> new Published(id, position));
+    }
+
+    /** To every connection of one user, wherever connected; no history. */
+    public Uni<Published> toUser(String to, String from, JsonNode payload) {
+        String id = ids.next();
+        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, to, payload);
+        return backplane.publish(users.channelOf(to), frame).replaceWith(new Published(id, null));
+    }
+}
