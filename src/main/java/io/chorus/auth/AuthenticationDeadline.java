@@ -3,6 +3,8 @@ package io.chorus.auth;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -20,7 +22,10 @@ public class AuthenticationDeadline {
     private final Vertx vertx;
     private final long timeoutMillis;
 
-    AuthenticationDeadline(Vertx vertx, ChorusConfig config) {
+    private final ChorusMeters meters;
+
+    AuthenticationDeadline(Vertx vertx, ChorusConfig config, ChorusMeters meters) {
+        this.meters = meters;
         this.vertx = vertx;
         this.timeoutMillis = Math.max(1, config.auth().handshakeTimeout().toMillis());
     }
@@ -28,6 +33,7 @@ public class AuthenticationDeadline {
     public void arm(WebSocketConnection connection) {
         long timer = vertx.setTimer(timeoutMillis, id -> {
             if (connection.userData().remove(TIMER) != null && connection.isOpen()) {
+                meters.refused(Refusal.AUTHENTICATION);
                 connection.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
                 }, failure -> {
                 });

@@ -5,6 +5,8 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.smallrye.mutiny.Uni;
@@ -30,7 +32,10 @@ public class TokenAuthentication implements HttpUpgradeCheck {
     private final TokenVerifier verifier;
     private final boolean anonymous;
 
-    TokenAuthentication(TokenVerifier verifier, ChorusConfig config) {
+    private final ChorusMeters meters;
+
+    TokenAuthentication(TokenVerifier verifier, ChorusConfig config, ChorusMeters meters) {
+        this.meters = meters;
         this.verifier = verifier;
         this.anonymous = config.auth().anonymous();
     }
@@ -51,6 +56,7 @@ public class TokenAuthentication implements HttpUpgradeCheck {
             return CheckResult.permitUpgradeSync();
         }).onFailure().recoverWithItem(failure -> {
             LOG.debugf("Refused an upgrade: %s", failure.getMessage());
+            meters.refused(Refusal.AUTHENTICATION);
             return CheckResult.rejectUpgradeSync(401);
         });
     }

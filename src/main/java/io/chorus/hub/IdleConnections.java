@@ -2,6 +2,7 @@ package io.chorus.hub;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -23,6 +24,8 @@ import io.vertx.core.Vertx;
 @Startup
 @Singleton
 public class IdleConnections {
+
+    private final LongAdder closed = new LongAdder();
 
     private static final Logger LOG = Logger.getLogger(IdleConnections.class);
     private static final TypedKey<AtomicLong> LAST_SEEN = new TypedKey<>("chorus.last-seen");
@@ -57,11 +60,17 @@ public class IdleConnections {
             AtomicLong last = connection.userData().get(LAST_SEEN);
             if (last != null && now - last.get() > idleNanos && connection.isOpen()) {
                 LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
+                closed.increment();
                 connection.close(CloseCodes.IDLE).subscribe().with(ok -> {
                 }, failure -> {
                 });
             }
         }
+    }
+
+    /** Connections closed for idleness since start. */
+    public long closedCount() {
+        return closed.sum();
     }
 
     @PreDestroy

@@ -1,10 +1,14 @@
 package io.chorus.metrics;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 import jakarta.inject.Singleton;
 
 import io.chorus.backplane.Backplane;
 import io.chorus.hub.BackplaneTraffic;
 import io.chorus.hub.Fanout;
+import io.chorus.hub.IdleConnections;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -26,9 +30,36 @@ public class ChorusMeters {
     private final Counter roomMessages;
     private final Counter directMessages;
     private final Counter rateLimited;
+    private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
+
+    /** Why a client was refused, or cut off, by a limit or a check: the {@code reason} tag of {@code chorus.refused}. */
+    public enum Refusal {
+        /** A message over {@code chorus.limits.max-message-bytes} (1009). */
+        MESSAGE_TOO_BIG("message-too-big"),
+        /** A frame the WebSocket decoder refused: bad UTF-8 (1007), protocol error (1002), oversized frame (1009). */
+        BAD_FRAME("bad-frame"),
+        /** One more room than {@code chorus.limits.max-rooms-per-connection} ({@code too_many_rooms}). */
+        ROOMS_PER_CONNECTION("rooms-per-connection"),
+        /** The replica was full (503 / 1013). */
+        CONNECTIONS_PER_REPLICA("connections-per-replica"),
+        /** The user held its most connections here (429 / 4029). */
+        CONNECTIONS_PER_USER("connections-per-user"),
+        /** A browser upgrade from an origin not allowed (403). */
+        ORIGIN("origin"),
+        /** A token refused at the upgrade (401) or in the {@code auth} frame (4003), or no token in time (4003). */
+        AUTHENTICATION("authentication"),
+        /** A command the token's permissions do not allow ({@code forbidden}). */
+        FORBIDDEN("forbidden");
+
+        private final String tag;
+
+        Refusal(String tag) {
+            this.tag = tag;
+        }
+    }
 
     ChorusMeters(MeterRegistry registry, LocalConnections connections, RoomRegistry rooms, Fanout fanout,
-            BackplaneTraffic traffic, Backplane backplane) {
+            BackplaneTraffic traffic, Backplane backplane, IdleConnections idle) {
         Gauge.builder("chorus.connections", connections, LocalConnections::count)
                 .description("Open client connections on this replica").register(registry);
         Gauge.builder("chorus.rooms", rooms, RoomRegistry::localRoomCount)
@@ -44,6 +75,12 @@ public class ChorusMeters {
         this.broadcasts = published(registry, "broadcast");
         this.roomMessages = published(registry, "room");
         this.directMessages = published(registry, "direct");
+        for (Refusal reason : Refusal.values()) {
+            refusals.put(reason, Counter.builder("chorus.refused").tag("reason", reason.tag)
+                    .description("Clients refused or cut off by a limit or check, by reason").register(registry));
+        }
+        FunctionCounter.builder("chorus.idle.disconnects", idle, IdleConnections::closedCount)
+                .description("Connections closed with 4002: nothing arrived for chorus.limits.idle-timeout").register(registry);
         this.rateLimited = Counter.builder("chorus.rate.limited")
                 .description("Messages refused because their connection sent faster than chorus.limits.publish-rate")
                 .register(registry);
@@ -68,5 +105,9 @@ public class ChorusMeters {
 
     public void rateLimited() {
         rateLimited.increment();
+    }
+
+    public void refused(Refusal reason) {
+        refusals.get(reason).increment();
     }
 }

@@ -16,6 +16,7 @@ import io.chorus.hub.Publisher;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.UserRegistry;
 import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.ClientCommand;
 import io.chorus.protocol.ClientFrameParser;
 import io.chorus.protocol.CloseCodes;
@@ -147,14 +148,18 @@ public class ChatSocket {
         try {
             command = parser.parse(text);
         } catch (ProtocolException e) {
-            return user == null ? connection.close(CloseCodes.NOT_AUTHENTICATED)
-                    : connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
+            if (user == null) {
+                meters.refused(Refusal.AUTHENTICATION);
+                return connection.close(CloseCodes.NOT_AUTHENTICATED);
+            }
+            return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
         if (user == null) {
             return authenticate(command, connection);
         }
         String refusal = identity.permissionsOf(connection).refusal(command);
         if (refusal != null) {
+            meters.refused(Refusal.FORBIDDEN);
             return connection.sendText(ServerFrames.error(ErrorCode.FORBIDDEN, refusal, command.ref()));
         }
         if ((command instanceof ClientCommand.Publish || command instanceof ClientCommand.Direct)
@@ -165,6 +170,7 @@ public class ChatSocket {
         }
         if (command instanceof ClientCommand.Join join && rooms.roomCountOf(connection) >= maxRooms
                 && !rooms.isIn(join.room(), connection)) {
+            meters.refused(Refusal.ROOMS_PER_CONNECTION);
             return connection.sendText(ServerFrames.error(ErrorCode.TOO_MANY_ROOMS,
                     "already in " + maxRooms + " rooms", join.ref()));
         }
@@ -218,12 +224,14 @@ public class ChatSocket {
      */
     private Uni<Void> authenticate(ClientCommand command, WebSocketConnection connection) {
         if (!(command instanceof ClientCommand.Authenticate auth) || !identity.awaitsToken(connection)) {
+            meters.refused(Refusal.AUTHENTICATION);
             return connection.close(CloseCodes.NOT_AUTHENTICATED);
         }
         deadline.disarm(connection);
         return identity.authenticate(connection, auth.token()).onItemOrFailure().transformToUni((user, failure) -> {
             if (failure != null) {
                 LOG.debugf("Refused an auth frame on %s: %s", connection.id(), failure.getMessage());
+                meters.refused(Refusal.AUTHENTICATION);
                 return connection.close(CloseCodes.NOT_AUTHENTICATED);
             }
             return connection.isOpen() ? admit(connection) : Uni.createFrom().voidItem();
@@ -266,6 +274,7 @@ public class ChatSocket {
     @OnError
     Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
         if (CloseCodes.isMessageTooBig(failure)) {
+            meters.refused(Refusal.MESSAGE_TOO_BIG);
             return connection.close(CloseCodes.MESSAGE_TOO_BIG);
         }
         if (connection.isClosed() || failure instanceof HttpClosedException) {

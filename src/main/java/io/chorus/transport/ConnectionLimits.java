@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.auth.TokenAuthentication;
 import io.chorus.auth.UserIdentity;
 import io.chorus.protocol.CloseCodes;
@@ -30,7 +32,10 @@ class ConnectionLimits implements HttpUpgradeCheck {
     private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private static final TypedKey<String> COUNTED_AS = TypedKey.forString("chorus.counted-as");
 
-    ConnectionLimits(ChorusConfig config) {
+    private final ChorusMeters meters;
+
+    ConnectionLimits(ChorusConfig config, ChorusMeters meters) {
+        this.meters = meters;
         this.maxConnections = config.limits().maxConnections();
         this.maxPerUser = config.limits().maxConnectionsPerUser();
     }
@@ -38,6 +43,7 @@ class ConnectionLimits implements HttpUpgradeCheck {
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         if (open.get() >= maxConnections) {
+            meters.refused(Refusal.CONNECTIONS_PER_REPLICA);
             return CheckResult.rejectUpgrade(503);
         }
         String user = context.userData().get(TokenAuthentication.USER); // when its check ran first
@@ -47,6 +53,7 @@ class ConnectionLimits implements HttpUpgradeCheck {
         if (user != null && !user.isEmpty()) {
             AtomicInteger held = perUser.get(user);
             if (held != null && held.get() >= maxPerUser) {
+                meters.refused(Refusal.CONNECTIONS_PER_USER);
                 return CheckResult.rejectUpgrade(429);
             }
         }
@@ -70,6 +77,7 @@ class ConnectionLimits implements HttpUpgradeCheck {
         }
         if (open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
+            meters.refused(Refusal.CONNECTIONS_PER_REPLICA);
             return CloseCodes.REPLICA_FULL;
         }
         boolean[] admitted = {false};
@@ -83,6 +91,7 @@ class ConnectionLimits implements HttpUpgradeCheck {
         });
         if (!admitted[0]) {
             open.decrementAndGet();
+            meters.refused(Refusal.CONNECTIONS_PER_USER);
             return CloseCodes.TOO_MANY_CONNECTIONS;
         }
         connection.userData().put(COUNTED_AS, user);

@@ -6,6 +6,8 @@ import java.util.Set;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -18,7 +20,10 @@ class OriginAllowList implements HttpUpgradeCheck {
 
     private final Set<String> allowed;
 
-    OriginAllowList(ChorusConfig config) {
+    private final ChorusMeters meters;
+
+    OriginAllowList(ChorusConfig config, ChorusMeters meters) {
+        this.meters = meters;
         this.allowed = Set.copyOf(config.allowedOrigins().orElse(List.of("*")));
     }
 
@@ -28,6 +33,7 @@ class OriginAllowList implements HttpUpgradeCheck {
         if (origin == null || allowed.contains("*") || allowed.contains(origin)) {
             return CheckResult.permitUpgrade();
         }
+        meters.refused(Refusal.ORIGIN);
         return CheckResult.rejectUpgrade(403);
     }
 

@@ -4,6 +4,8 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.chorus.metrics.ChorusMeters;
+import io.chorus.metrics.ChorusMeters.Refusal;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -36,13 +38,19 @@ class StrictFramePipeline implements HttpUpgradeCheck {
     private static final String VIOLATION_CLOSER = "chorus-protocol-violation-closer";
     private static final String VERTX_HANDLER = "handler";
 
+    private final ChorusMeters meters;
+
+    StrictFramePipeline(ChorusMeters meters) {
+        this.meters = meters;
+    }
+
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         HttpConnection connection = context.httpRequest().connection();
         if (connection instanceof ConnectionBase base) {
             ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
             if (pipeline.get(VIOLATION_CLOSER) == null && pipeline.get(VERTX_HANDLER) != null) {
-                pipeline.addBefore(VERTX_HANDLER, VIOLATION_CLOSER, new ProtocolViolationCloser());
+                pipeline.addBefore(VERTX_HANDLER, VIOLATION_CLOSER, new ProtocolViolationCloser(meters));
                 pipeline.addBefore(VIOLATION_CLOSER, UTF8_VALIDATOR, new Utf8FrameValidator(true));
             }
         } else {
@@ -58,10 +66,18 @@ class StrictFramePipeline implements HttpUpgradeCheck {
 
     /** Answers a frame the decoder rejected with a close frame carrying the decoder's status code. */
     static final class ProtocolViolationCloser extends ChannelInboundHandlerAdapter {
+
+        private final ChorusMeters meters;
+
+        ProtocolViolationCloser(ChorusMeters meters) {
+            this.meters = meters;
+        }
+
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof CorruptedWebSocketFrameException corrupted && ctx.channel().isActive()) {
                 LOG.debugf("Closing %s: %s", ctx.channel().remoteAddress(), corrupted.getMessage());
+                meters.refused(Refusal.BAD_FRAME);
                 ctx.writeAndFlush(new CloseWebSocketFrame(corrupted.closeStatus()))
                         .addListener(ChannelFutureListener.CLOSE);
                 return;

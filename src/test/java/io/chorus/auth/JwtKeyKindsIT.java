@@ -34,7 +34,7 @@ import io.smallrye.jwt.build.JwtClaimsBuilder;
 
 /**
  * The key kinds a deployment may verify tokens with, each on its own replica: an HS256 shared secret (JWK), an
- * ES256 public key, and RS256 keys fetched from a JWKS URL. Each accepts its own tokens and refuses tokens of another
+ * ES256 public key (with an audience required), and RS256 keys fetched from a JWKS URL. Each accepts its own tokens and refuses tokens of another
  * algorithm, including the classic confusion of an HS256 token "signed" with the RSA public key.
  */
 class JwtKeyKindsIT {
@@ -65,7 +65,7 @@ class JwtKeyKindsIT {
         ec = ecGenerator.generateKeyPair();
         es256 = ReplicaProcess.start("es256", null, "chorus.auth.anonymous=false",
                 "mp.jwt.verify.publickey=" + Base64.getEncoder().encodeToString(ec.getPublic().getEncoded()),
-                "mp.jwt.verify.publickey.algorithm=ES256");
+                "mp.jwt.verify.publickey.algorithm=ES256", "mp.jwt.verify.audiences=chorus-clients");
 
         KeyPairGenerator rsaGenerator = KeyPairGenerator.getInstance("RSA");
         rsaGenerator.initialize(2048);
@@ -133,9 +133,17 @@ class JwtKeyKindsIT {
 
     @Test
     void es256PublicKeyVerifiesItsTokensAndRefusesOthers() {
-        assertEquals("edna", userOf(es256, claims("edna").jws().algorithm(SignatureAlgorithm.ES256).sign(ec.getPrivate())));
-        assertEquals(401, upgrade(es256, claims("mallory").sign(rsa.getPrivate())));
+        assertEquals("edna", userOf(es256, claims("edna").audience("chorus-clients").jws()
+                .algorithm(SignatureAlgorithm.ES256).sign(ec.getPrivate())));
+        assertEquals(401, upgrade(es256, claims("mallory").audience("chorus-clients").sign(rsa.getPrivate())));
         assertEquals(401, upgrade(es256, claims("mallory").jws().algorithm(SignatureAlgorithm.HS256).sign(secret)));
+    }
+
+    @Test
+    void tokenForAnotherAudienceIsRefused() {
+        assertEquals(401, upgrade(es256, claims("mallory").audience("billing-service").jws()
+                .algorithm(SignatureAlgorithm.ES256).sign(ec.getPrivate())));
+        assertEquals(401, upgrade(es256, claims("mallory").jws().algorithm(SignatureAlgorithm.ES256).sign(ec.getPrivate())));
     }
 
     @Test

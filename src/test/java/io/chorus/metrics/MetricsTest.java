@@ -44,6 +44,22 @@ class MetricsTest {
                 .body(containsString("chorus_rooms"));
     }
 
+    @Test
+    void refusalsAreCountedByReason() {
+        String forbidden = "chorus_refused_total\\{[^}]*reason=\"forbidden\"[^}]*\\}";
+        double before = value(forbidden);
+        try (TestClient client = TestClient.connect(base, "meter-refused")) {
+            client.send("{\"type\":\"join\",\"room\":\"private-vault\",\"ref\":\"v\"}"); // defaults: * is not private
+            client.next("error");
+        }
+        assertTrue(value(forbidden) >= before + 1);
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("reason=\"connections-per-user\""))
+                .body(containsString("reason=\"message-too-big\""))
+                .body(containsString("reason=\"bad-frame\""))
+                .body(containsString("chorus_idle_disconnects_total"));
+    }
+
     private static double value(String metric) {
         String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("^" + metric + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(body);
