@@ -40,6 +40,8 @@ import io.vertx.core.Vertx;
  * and delivers it before anything newer; if history cannot fill the gap, members get a {@code gap} event;</li>
  * <li>a message at or below the group's last delivered offset is not delivered again.</li>
  * </ul>
+ * Members that speak a {@link Dialect} get each frame translated, once per frame, by the dialect.
+ * <p>
  * Membership changes are serialised on this object; per-group delivery state on the group.
  */
 final class LocalGroups {
@@ -71,6 +73,8 @@ final class LocalGroups {
         final Map<WebSocketConnection, StreamPosition> caughtUpTo = new HashMap<>();
         List<String> refilling;
         StreamPosition last;
+        /** Members that speak a dialect (guarded by the group): while none, frames go to everyone as they are. */
+        int dialectMembers;
 
         Group(String name, boolean pinned) {
             this.name = name;
@@ -129,6 +133,9 @@ final class LocalGroups {
                 if (added && streams != null) {
                     group.heldBack.put(connection, new ArrayList<>());
                 }
+                if (added && connection.userData().get(Dialect.KEY) != null) {
+                    group.dialectMembers++;
+                }
             }
             if (added) {
                 groupsOf.computeIfAbsent(connection, c -> ConcurrentHashMap.newKeySet()).add(name);
@@ -157,7 +164,7 @@ final class LocalGroups {
         synchronized (group) {
             List<String> held = group.heldBack.remove(connection);
             if (held != null) {
-                held.forEach(frame -> fanout.write(connection, frame));
+                held.forEach(frame -> new Outgoing(group.name, frame).writeTo(connection));
             }
         }
     }
@@ -176,13 +183,13 @@ final class LocalGroups {
             answer.send(recovered, position);
             StreamPosition written = history.recoverable() ? (since == null ? position : since) : null;
             for (String frame : history.frames()) {
-                fanout.write(connection, frame);
+                new Outgoing(group.name, frame).writeTo(connection);
                 written = ServerFrames.positionOf(frame);
             }
             for (String frame : held == null ? List.<String> of() : held) {
                 StreamPosition at = ServerFrames.positionOf(frame);
                 if (at == null || written == null || !at.epoch().equals(written.epoch()) || at.offset() > written.offset()) {
-                    fanout.write(connection, frame);
+                    new Outgoing(group.name, frame).writeTo(connection);
                     written = at == null ? written : at;
                 }
             }
@@ -208,6 +215,9 @@ final class LocalGroups {
         synchronized (group) {
             group.heldBack.remove(connection);
             group.caughtUpTo.remove(connection);
+            if (connection.userData().get(Dialect.KEY) != null) {
+                group.dialectMembers--;
+            }
         }
         if (group.members.isEmpty() && !group.pinned) {
             groups.remove(name);
@@ -274,10 +284,11 @@ final class LocalGroups {
 
     /** Writes to every member, except that it is held back for recovering ones and skipped where already sent. */
     private void writeToMembers(Group group, String frame, StreamPosition at) {
-        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty()) {
+        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty() && group.dialectMembers == 0) {
             fanout.write(group.members, frame);
             return;
         }
+        Outgoing outgoing = new Outgoing(group.name, frame);
         for (WebSocketConnection member : group.members) {
             List<String> held = group.heldBack.get(member);
             StreamPosition caughtUp = group.caughtUpTo.get(member);
@@ -289,7 +300,7 @@ final class LocalGroups {
                     group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
                 }
             } else {
-                fanout.write(member, frame);
+                outgoing.writeTo(member);
             }
         }
     }
@@ -332,6 +343,34 @@ final class LocalGroups {
                 arrivedMeanwhile.forEach(frame -> deliverInOrder(group, frame));
             }
         });
+    }
+
+    /** One frame on its way to a group's members: native text, translated at most once for a dialect's members. */
+    private final class Outgoing {
+        private final String group;
+        private final String frame;
+        private Dialect dialect;
+        private Dialect.Translation translation;
+
+        Outgoing(String group, String frame) {
+            this.group = group;
+            this.frame = frame;
+        }
+
+        void writeTo(WebSocketConnection connection) {
+            Dialect spoken = connection.userData().get(Dialect.KEY);
+            if (spoken == null) {
+                fanout.write(connection, frame);
+                return;
+            }
+            if (spoken != dialect) {
+                dialect = spoken;
+                translation = spoken.translate(group, frame);
+            }
+            if (translation != null && spoken.accepts(connection, group, translation)) {
+                fanout.write(connection, translation.text());
+            }
+        }
     }
 
     /** Runs tasks on a Vert.x context (keeping their order), or right away when there is none. */
