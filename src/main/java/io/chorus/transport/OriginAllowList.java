@@ -6,6 +6,7 @@ import java.util.Set;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.pusher.PusherSocket;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -33,6 +34,6 @@ class OriginAllowList implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return ChatSocket.ENDPOINT_ID.equals(endpointId);
+        return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
     }
 }
