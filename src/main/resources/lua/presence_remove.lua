@@ -8,6 +8,7 @@ local user = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 if user and redis.call('HINCRBY', KEYS[3], user, -1) <= 0 then
   redis.call('HDEL', KEYS[3], user)
+  redis.call('HDEL', KEYS[4], user)
   return user
 end
 return false

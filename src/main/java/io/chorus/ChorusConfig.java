@@ -47,6 +47,75 @@ public interface ChorusConfig {
     /** Who may connect. */
     Auth auth();
 
+    /** The Pusher Channels protocol (docs/pusher.md): the apps it serves and its limits. */
+    Pusher pusher();
+
+    interface Pusher {
+        /**
+         * The Pusher apps this cluster serves, by a name of your choosing:
+         * {@code chorus.pusher.apps.<name>.id/key/secret/...}. None: the Pusher endpoint refuses every key.
+         */
+        java.util.Map<String, PusherApp> apps();
+
+        /** The {@code activity_timeout} sent in {@code pusher:connection_established}: pusher-js pings after this much silence. */
+        @WithDefault("30s")
+        Duration activityTimeout();
+
+        /** Client events one socket may send per second; over it the event is dropped with a 4301 {@code pusher:error}. */
+        @WithDefault("10")
+        int clientEventRate();
+
+        /** How far an HTTP API request's {@code auth_timestamp} may be from this replica's clock, either way. */
+        @WithDefault("600s")
+        Duration timestampWindow();
+
+        /** Webhook delivery. */
+        PusherWebhooks webhooks();
+    }
+
+    interface PusherApp {
+        /** The app id of the HTTP API's paths ({@code /apps/<id>/...}): letters, digits, {@code _} and {@code -}. */
+        String id();
+
+        /** The public key clients connect with ({@code /app/<key>}). */
+        String key();
+
+        /** The secret that signs channel authorizations, HTTP API requests and webhooks. */
+        String secret();
+
+        /**
+         * Whether this app's channels are Chorus rooms of the same name, shared with native clients. At most one app
+         * may say so; the others get rooms of their own that no other app and no native client can reach.
+         */
+        @WithDefault("false")
+        boolean nativeRooms();
+
+        /** Whether clients may send {@code client-*} events on private and presence channels. */
+        @WithDefault("false")
+        boolean clientEvents();
+
+        /** Where webhooks are POSTed; unset: none are sent. */
+        java.util.Optional<String> webhookUrl();
+    }
+
+    interface PusherWebhooks {
+        /** Webhooks waiting to be delivered, at most; more are dropped (and logged) while the receiver lags. */
+        @WithDefault("10000")
+        int queueSize();
+
+        /** Delivery attempts per webhook before it is dropped. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Delay before the first retry; it doubles with each attempt. */
+        @WithDefault("1s")
+        Duration retryDelay();
+
+        /** How long one delivery attempt may take. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
     interface Auth {
         /**
          * Anonymous mode, for local development: the user id is taken on trust from {@code ?user=} (or made up).

@@ -19,7 +19,7 @@ import io.smallrye.config.WithDefault;
 /** The README's settings table lists exactly the settings of {@link ChorusConfig}, with their defaults. */
 class ChorusConfigDocumentationTest {
 
-    private static final Pattern ROW = Pattern.compile("^\\| `(chorus\\.[a-z0-9.-]+)` \\| ([^|]+) \\|", Pattern.MULTILINE);
+    private static final Pattern ROW = Pattern.compile("^\\| `(chorus\\.[a-z0-9.<>-]+)` \\| ([^|]+) \\|", Pattern.MULTILINE);
 
     @Test
     void readmeSettingsTableMatchesChorusConfig() throws IOException {
@@ -47,6 +47,11 @@ class ChorusConfigDocumentationTest {
             String key = prefix + kebab(method.getName());
             if (method.getReturnType().isInterface() && method.getReturnType().getDeclaringClass() == ChorusConfig.class) {
                 collect(method.getReturnType(), key + ".", settings);
+            } else if (method.getReturnType() == java.util.Map.class
+                    && method.getGenericReturnType() instanceof java.lang.reflect.ParameterizedType map
+                    && map.getActualTypeArguments()[1] instanceof Class<?> value
+                    && value.getDeclaringClass() == ChorusConfig.class) {
+                collect(value, key + ".<name>.", settings); // a named group: chorus.pusher.apps.<name>.key
             } else {
                 WithDefault withDefault = method.getAnnotation(WithDefault.class);
                 settings.put(key, withDefault == null ? null : withDefault.value());

@@ -195,7 +195,7 @@ public class Fanout {
         }
         slowConsumersClosed.increment();
         LOG.infof("Closing %s: %d frames unread (slow consumer)", connection.id(), maxPending);
-        connection.close(CloseCodes.SLOW_CONSUMER).subscribe().with(ok -> {
+        connection.close(Dialect.closeReasonFor(connection, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
         }, failure -> {
         });
     }

@@ -61,7 +61,7 @@ public class IdleConnections {
             if (last != null && now - last.get() > idleNanos && connection.isOpen()) {
                 LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
                 closed.increment();
-                connection.close(CloseCodes.IDLE).subscribe().with(ok -> {
+                connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
                 }, failure -> {
                 });
             }

@@ -41,6 +41,8 @@ import io.vertx.core.Vertx;
  * and delivers it before anything newer; if history cannot fill the gap, members get a {@code gap} event;</li>
  * <li>a message at or below the group's last delivered offset is not delivered again.</li>
  * </ul>
+ * Members that speak a {@link Dialect} get each frame translated, once per frame, by the dialect.
+ * <p>
  * Membership changes are serialised on this object; per-group delivery state on the group.
  */
 final class LocalGroups {
@@ -75,6 +77,8 @@ final class LocalGroups {
         final Set<WebSocketConnection> presenceHidden = new HashSet<>();
         List<String> refilling;
         StreamPosition last;
+        /** Members that speak a dialect (guarded by the group): while none, frames go to everyone as they are. */
+        int dialectMembers;
 
         Group(String name, boolean pinned) {
             this.name = name;
@@ -158,6 +162,9 @@ final class LocalGroups {
                 if (added && !seesPresence) {
                     group.presenceHidden.add(connection);
                 }
+                if (added && connection.userData().get(Dialect.KEY) != null) {
+                    group.dialectMembers++;
+                }
             }
             if (added) {
                 groupsOf.computeIfAbsent(connection, c -> ConcurrentHashMap.newKeySet()).add(name);
@@ -186,7 +193,7 @@ final class LocalGroups {
         synchronized (group) {
             List<String> held = group.heldBack.remove(connection);
             if (held != null) {
-                held.forEach(frame -> fanout.write(connection, frame));
+                held.forEach(frame -> new Outgoing(group.name, frame).writeTo(connection));
             }
         }
     }
@@ -205,13 +212,13 @@ final class LocalGroups {
             answer.send(recovered, position);
             StreamPosition written = history.recoverable() ? (since == null ? position : since) : null;
             for (String frame : history.frames()) {
-                fanout.write(connection, frame);
+                new Outgoing(group.name, frame).writeTo(connection);
                 written = ServerFrames.positionOf(frame);
             }
             for (String frame : held == null ? List.<String> of() : held) {
                 StreamPosition at = ServerFrames.positionOf(frame);
                 if (at == null || written == null || !at.epoch().equals(written.epoch()) || at.offset() > written.offset()) {
-                    fanout.write(connection, frame);
+                    new Outgoing(group.name, frame).writeTo(connection);
                     written = at == null ? written : at;
                 }
             }
@@ -238,6 +245,9 @@ final class LocalGroups {
             group.heldBack.remove(connection);
             group.caughtUpTo.remove(connection);
             group.presenceHidden.remove(connection);
+            if (connection.userData().get(Dialect.KEY) != null) {
+                group.dialectMembers--;
+            }
         }
         if (group.members.isEmpty() && !group.pinned) {
             groups.remove(name);
@@ -307,11 +317,13 @@ final class LocalGroups {
 
     /** Writes to every member, except that it is held back for recovering ones and skipped where already sent. */
     private void writeToMembers(Group group, String frame, StreamPosition at) {
-        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()) {
+        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
+                && group.dialectMembers == 0) {
             fanout.write(group.members, frame);
             return;
         }
         boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);
+        Outgoing outgoing = new Outgoing(group.name, frame);
         for (WebSocketConnection member : group.members) {
             if (presenceEvent && group.presenceHidden.contains(member)) {
                 continue;
@@ -326,7 +338,7 @@ final class LocalGroups {
                     group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
                 }
             } else {
-                fanout.write(member, frame);
+                outgoing.writeTo(member);
             }
         }
     }
@@ -369,6 +381,40 @@ final class LocalGroups {
                 arrivedMeanwhile.forEach(frame -> deliverInOrder(group, frame));
             }
         });
+    }
+
+    /** One frame on its way to a group's members: native text, translated at most once for a dialect's members. */
+    private final class Outgoing {
+        private final String group;
+        private final String frame;
+        private Fanout.Frame encoded;
+        private Dialect dialect;
+        private Dialect.Translation translation;
+        private Fanout.Frame translated;
+
+        Outgoing(String group, String frame) {
+            this.group = group;
+            this.frame = frame;
+        }
+
+        void writeTo(WebSocketConnection connection) {
+            Dialect spoken = connection.userData().get(Dialect.KEY);
+            if (spoken == null) {
+                if (encoded == null) {
+                    encoded = new Fanout.Frame(frame);
+                }
+                fanout.write(connection, encoded);
+                return;
+            }
+            if (spoken != dialect) {
+                dialect = spoken;
+                translation = spoken.translate(group, frame);
+                translated = translation == null ? null : new Fanout.Frame(translation.text());
+            }
+            if (translation != null && spoken.accepts(connection, group, translation)) {
+                fanout.write(connection, translated);
+            }
+        }
     }
 
     /** Runs tasks on a Vert.x context (keeping their order), or right away when there is none. */

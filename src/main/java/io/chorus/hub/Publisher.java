@@ -48,8 +48,16 @@ public class Publisher {
 
     /** To every member of a room, wherever connected (the room's stream keeps history). */
     public Uni<Published> toRoom(String room, String from, JsonNode payload) {
+        return toRoom(room, from, null, payload);
+    }
+
+    /**
+     * As {@link #toRoom(String, String, JsonNode)}; {@code from} may be null (a server, not a user), and
+     * {@code except} names a Pusher socket that must not receive it (null: none).
+     */
+    public Uni<Published> toRoom(String room, String from, String except, JsonNode payload) {
         String id = ids.next();
-        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), room, null, payload);
+        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), room, null, except, payload);
         return rooms.publish(room, frame).map(position -> new Published(id, position));
     }
 

@@ -61,10 +61,27 @@ public class RoomRegistry implements PresenceListener {
      */
     public Uni<Void> join(String room, WebSocketConnection connection, String user, StreamPosition since,
             boolean seesPresence, JoinReply answer) {
+        return join(room, connection, user, null, since, seesPresence, answer).replaceWithVoid();
+    }
+
+    /**
+     * As {@link #join(String, WebSocketConnection, String, StreamPosition, boolean, JoinReply)} without recovery, for
+     * a member that says something about itself ({@code info}, a JSON text, or null): presence lists it, and the
+     * room's {@code member_joined} carries it. A null {@code user} receives the room's messages without being present
+     * in it (a Pusher subscriber of a public or private channel). The item is true when the user became a member (its
+     * first connection in the room, cluster-wide).
+     */
+    public Uni<Boolean> enter(String room, WebSocketConnection connection, String user, String info, JoinReply answer) {
+        return join(room, connection, user, info, null, true, answer);
+    }
+
+    private Uni<Boolean> join(String room, WebSocketConnection connection, String user, String info,
+            StreamPosition since, boolean seesPresence, JoinReply answer) {
         return rooms.add(room, connection, since, seesPresence, answer)
                 .onFailure().invoke(() -> rooms.remove(room, connection))
-                .chain(joined -> joined.added() && connection.isOpen() ? enterPresence(room, connection, user)
-                        : Uni.createFrom().voidItem());
+                .chain(joined -> joined.added() && connection.isOpen() && user != null
+                        ? enterPresence(room, connection, user, info)
+                        : Uni.createFrom().item(false));
     }
 
     /** Publishes a message event to a room: appended to the room's history and published, atomically. */
@@ -72,24 +89,34 @@ public class RoomRegistry implements PresenceListener {
         return history.publish(StreamName.room(room), channelOf(room), frame);
     }
 
-    private Uni<Void> enterPresence(String room, WebSocketConnection connection, String user) {
-        return presence.add(room, connection.id(), user)
-                .chain(first -> first ? announce(ServerFrames.memberJoined(room, user, System.currentTimeMillis()), room)
-                        : Uni.createFrom().voidItem())
+    private Uni<Boolean> enterPresence(String room, WebSocketConnection connection, String user, String info) {
+        return presence.add(room, connection.id(), user, info)
+                .chain(first -> first
+                        ? announce(ServerFrames.memberJoined(room, user, info, System.currentTimeMillis()), room)
+                                .replaceWith(true)
+                        : Uni.createFrom().item(false))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of %s in %s not recorded yet (%s); the heartbeat will", user, room, failure);
-                    return null;
+                    return false;
                 });
     }
 
     /** Ends the membership; completes when presence is updated (errors are logged, presence heals by expiry). */
     public Uni<Void> leave(String room, WebSocketConnection connection) {
+        return exit(room, connection).replaceWithVoid();
+    }
+
+    /**
+     * As {@link #leave}; the item is the user that stopped being a member of the room (the connection was its last
+     * one in the room, cluster-wide), else null.
+     */
+    public Uni<String> exit(String room, WebSocketConnection connection) {
         if (!rooms.remove(room, connection)) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().nullItem();
         }
         return presence.remove(room, connection.id())
-                .chain(user -> user == null ? Uni.createFrom().voidItem()
-                        : announce(ServerFrames.memberLeft(room, user, System.currentTimeMillis()), room))
+                .chain(user -> user == null ? Uni.createFrom().<String> nullItem()
+                        : announce(ServerFrames.memberLeft(room, user, System.currentTimeMillis()), room).replaceWith(user))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of a connection in %s not removed (%s); it will expire", room, failure);
                     return null;
@@ -125,7 +152,7 @@ public class RoomRegistry implements PresenceListener {
 
     @Override
     public void joined(String scope, String user) {
-        announceInBackground(scope, ServerFrames.memberJoined(scope, user, System.currentTimeMillis()));
+        announceInBackground(scope, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
     }
 
     @Override
@@ -133,9 +160,12 @@ public class RoomRegistry implements PresenceListener {
         announceInBackground(scope, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
     }
 
-    /** A presence change found by the heartbeat or a sweep: rooms hear of it, the online scope does not. */
+    /**
+     * A presence change found by the heartbeat or a sweep: rooms hear of it; scopes that are no rooms (the online
+     * scope, and every other scope whose name starts with {@code @}, which no room name does) do not.
+     */
     private void announceInBackground(String scope, String event) {
-        if (!UserRegistry.ONLINE.equals(scope)) {
+        if (!scope.startsWith("@")) {
             announce(event, scope).subscribe().with(ok -> {
             }, failure -> {
             });

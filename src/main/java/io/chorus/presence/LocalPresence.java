@@ -15,11 +15,15 @@ public final class LocalPresence implements Presence {
     private static final class Scope {
         final Map<String, String> userOfConnection = new HashMap<>();
         final Map<String, Integer> connectionsOfUser = new HashMap<>();
+        final Map<String, String> infoOfUser = new HashMap<>();
     }
 
     @Override
-    public synchronized Uni<Boolean> add(String scope, String connectionId, String user) {
+    public synchronized Uni<Boolean> add(String scope, String connectionId, String user, String info) {
         Scope s = scopes.computeIfAbsent(scope, k -> new Scope());
+        if (info != null) {
+            s.infoOfUser.put(user, info);
+        }
         if (s.userOfConnection.putIfAbsent(connectionId, user) != null) {
             return Uni.createFrom().item(false);
         }
@@ -34,6 +38,9 @@ public final class LocalPresence implements Presence {
             return Uni.createFrom().nullItem();
         }
         Integer left = s.connectionsOfUser.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
+        if (left == null) {
+            s.infoOfUser.remove(user);
+        }
         if (s.userOfConnection.isEmpty()) {
             scopes.remove(scope);
         }
@@ -47,7 +54,15 @@ public final class LocalPresence implements Presence {
             return Uni.createFrom().item(new Members(0, List.of()));
         }
         List<String> users = new ArrayList<>(s.connectionsOfUser.keySet());
-        return Uni.createFrom().item(new Members(users.size(), List.copyOf(users.subList(0, Math.min(limit, users.size())))));
+        List<String> listed = List.copyOf(users.subList(0, Math.min(limit, users.size())));
+        Map<String, String> info = new HashMap<>();
+        for (String user : listed) {
+            String said = s.infoOfUser.get(user);
+            if (said != null) {
+                info.put(user, said);
+            }
+        }
+        return Uni.createFrom().item(new Members(users.size(), listed, info));
     }
 
     @Override

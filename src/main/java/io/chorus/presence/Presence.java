@@ -11,17 +11,26 @@ import io.smallrye.mutiny.Uni;
 public interface Presence {
 
     /** Adds a connection of a user to a scope; the item is true when the user became present (its first connection). */
-    Uni<Boolean> add(String scope, String connectionId, String user);
+    default Uni<Boolean> add(String scope, String connectionId, String user) {
+        return add(scope, connectionId, user, null);
+    }
+
+    /**
+     * As {@link #add(String, String, String)}, with what the user says about itself ({@code info}, a JSON text; null:
+     * nothing). {@link #members} lists it with the user; the latest connection's info wins.
+     */
+    Uni<Boolean> add(String scope, String connectionId, String user, String info);
 
     /** Removes a connection; the item is the user when that was its last connection in the scope, else null. */
     Uni<String> remove(String scope, String connectionId);
 
-    /** The scope's users (at most {@code limit} listed) and how many there are. */
+    /** The scope's users (at most {@code limit} listed, each with its info when it gave one) and how many there are. */
     Uni<Members> members(String scope, int limit);
 
     /**
      * Registers who hears of changes that nobody asked for: users whose connections expired because their replica
      * stopped refreshing them (it died), and users that reappear when a replica restores presence lost with Redis.
+     * Every registered listener hears every change.
      */
     void listen(PresenceListener listener);
 }

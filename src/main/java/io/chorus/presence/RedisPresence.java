@@ -2,9 +2,11 @@ package io.chorus.presence;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jboss.logging.Logger;
 
@@ -15,8 +17,9 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Cluster-wide presence in Redis. Each scope is three keys (hash-tagged, so one Redis Cluster slot holds them):
- * {@code conns} (connection → expiry), {@code users} (connection → user) and {@code counts} (user → connections).
+ * Cluster-wide presence in Redis. Each scope is four keys (hash-tagged, so one Redis Cluster slot holds them):
+ * {@code conns} (connection → expiry), {@code users} (connection → user), {@code counts} (user → connections) and
+ * {@code info} (user → what it said about itself, for users that said something).
  * Every change is one Lua script (src/main/resources/lua), so concurrent replicas never see half a change.
  * <p>
  * Presence heals: each replica refreshes the expiry of its own connections every heartbeat and sweeps the scopes
@@ -37,16 +40,12 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final String keyPrefix;
     private final Duration ttl;
     private final long heartbeatTimer;
-    private final Map<String, Map<String, String>> local = new ConcurrentHashMap<>();
-    private volatile PresenceListener listener = new PresenceListener() {
-        @Override
-        public void joined(String scope, String user) {
-        }
+    /** This replica's connections in each scope it serves: connection → its user and info. */
+    private final Map<String, Map<String, Entry>> local = new ConcurrentHashMap<>();
+    private final List<PresenceListener> listeners = new CopyOnWriteArrayList<>();
 
-        @Override
-        public void left(String scope, String user) {
-        }
-    };
+    private record Entry(String user, String info) {
+    }
 
     public RedisPresence(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, Duration ttl, Duration heartbeat) {
         this.redis = redis;
@@ -57,9 +56,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     @Override
-    public Uni<Boolean> add(String scope, String connectionId, String user) {
-        local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, user);
-        return ADD.run(redis, keys(scope), List.of(expiry(), keyTtlSeconds(), connectionId, user))
+    public Uni<Boolean> add(String scope, String connectionId, String user, String info) {
+        String said = info == null ? "" : info;
+        local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, new Entry(user, said));
+        return ADD.run(redis, keys(scope), List.of(expiry(), keyTtlSeconds(), connectionId, user, said))
                 .map(joined -> joined != null && joined.size() > 0);
     }
 
@@ -78,30 +78,39 @@ public final class RedisPresence implements Presence, AutoCloseable {
         return MEMBERS.run(redis, keys(scope), List.of(Long.toString(System.currentTimeMillis()), Integer.toString(limit)))
                 .map(reply -> {
                     reportLeft(scope, reply.get(0));
-                    return new Members(reply.get(1).toLong(), strings(reply.get(2)));
+                    List<String> users = strings(reply.get(2));
+                    List<String> infos = strings(reply.get(3));
+                    Map<String, String> info = new HashMap<>();
+                    for (int i = 0; i < infos.size() && i < users.size(); i++) {
+                        if (!infos.get(i).isEmpty()) {
+                            info.put(users.get(i), infos.get(i));
+                        }
+                    }
+                    return new Members(reply.get(1).toLong(), users, info);
                 });
     }
 
     @Override
     public void listen(PresenceListener listener) {
-        this.listener = listener;
+        listeners.add(listener);
     }
 
     /** Refreshes this replica's connections in every scope it serves, then expires what others stopped refreshing. */
     void heartbeat() {
         local.forEach((scope, connections) -> {
-            List<String> pairs = new ArrayList<>();
-            connections.forEach((connection, user) -> {
-                pairs.add(connection);
-                pairs.add(user);
+            List<String> triples = new ArrayList<>();
+            connections.forEach((connection, entry) -> {
+                triples.add(connection);
+                triples.add(entry.user());
+                triples.add(entry.info());
             });
-            for (int from = 0; from < pairs.size(); from += 2 * PAIRS_PER_REFRESH) {
+            for (int from = 0; from < triples.size(); from += 3 * PAIRS_PER_REFRESH) {
                 List<String> args = new ArrayList<>();
                 args.add(expiry());
                 args.add(keyTtlSeconds());
-                args.addAll(pairs.subList(from, Math.min(pairs.size(), from + 2 * PAIRS_PER_REFRESH)));
+                args.addAll(triples.subList(from, Math.min(triples.size(), from + 3 * PAIRS_PER_REFRESH)));
                 ADD.run(redis, keys(scope), args).subscribe().with(
-                        joined -> strings(joined).forEach(user -> listener.joined(scope, user)),
+                        joined -> strings(joined).forEach(user -> listeners.forEach(l -> l.joined(scope, user))),
                         failure -> LOG.debugf("Presence refresh of %s failed: %s", scope, failure));
             }
             members(scope, 0).subscribe().with(ok -> {
@@ -110,7 +119,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void reportLeft(String scope, Response left) {
-        strings(left).forEach(user -> listener.left(scope, user));
+        strings(left).forEach(user -> listeners.forEach(l -> l.left(scope, user)));
     }
 
     private static List<String> strings(Response array) {
@@ -125,7 +134,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     private List<String> keys(String scope) {
         String base = keyPrefix + "presence:{" + scope + "}:";
-        return List.of(base + "conns", base + "users", base + "counts");
+        return List.of(base + "conns", base + "users", base + "counts", base + "info");
     }
 
     private String expiry() {

@@ -81,17 +81,31 @@ public final class ServerFrames {
      */
     public static String message(String id, String replica, String from, long ts, String room, String to,
             JsonNode payload) {
+        return message(id, replica, from, ts, room, to, null, payload);
+    }
+
+    /**
+     * As {@link #message(String, String, String, long, String, String, JsonNode)}; {@code from} may be null (a message
+     * a server published, not a user), and {@code except} names a Pusher socket that must not receive it (null: none).
+     */
+    public static String message(String id, String replica, String from, long ts, String room, String to,
+            String except, JsonNode payload) {
         return write(g -> {
             start(g, "message");
             g.writeStringField("id", id);
             g.writeStringField("replica", replica);
-            g.writeStringField("from", from);
+            if (from != null) {
+                g.writeStringField("from", from);
+            }
             g.writeNumberField("ts", ts);
             if (room != null) {
                 g.writeStringField("room", room);
             }
             if (to != null) {
                 g.writeStringField("to", to);
+            }
+            if (except != null) {
+                g.writeStringField("except", except);
             }
             g.writeFieldName("payload");
             MAPPER.writeTree(g, payload);
@@ -100,20 +114,29 @@ public final class ServerFrames {
 
     /** A user became a member of a room (its first connection in it, anywhere in the cluster). */
     public static String memberJoined(String room, String user, long ts) {
-        return presenceEvent("member_joined", room, user, ts);
+        return presenceEvent("member_joined", room, user, null, ts);
+    }
+
+    /** As {@link #memberJoined(String, String, long)}, with what the user said about itself (JSON text, or null). */
+    public static String memberJoined(String room, String user, String info, long ts) {
+        return presenceEvent("member_joined", room, user, info, ts);
     }
 
     /** A user stopped being a member of a room (its last connection left, closed, or expired). */
     public static String memberLeft(String room, String user, long ts) {
-        return presenceEvent("member_left", room, user, ts);
+        return presenceEvent("member_left", room, user, null, ts);
     }
 
-    private static String presenceEvent(String type, String room, String user, long ts) {
+    private static String presenceEvent(String type, String room, String user, String info, long ts) {
         return write(g -> {
             start(g, type);
             g.writeStringField("room", room);
             g.writeStringField("user", user);
             g.writeNumberField("ts", ts);
+            if (info != null) {
+                g.writeFieldName("info");
+                g.writeRawValue(info);
+            }
         });
     }
 

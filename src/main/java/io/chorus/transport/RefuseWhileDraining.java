@@ -3,6 +3,7 @@ package io.chorus.transport;
 import jakarta.inject.Singleton;
 
 import io.chorus.hub.Draining;
+import io.chorus.pusher.PusherSocket;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -23,6 +24,6 @@ class RefuseWhileDraining implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return ChatSocket.ENDPOINT_ID.equals(endpointId);
+        return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
     }
 }

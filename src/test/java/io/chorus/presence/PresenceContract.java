@@ -91,6 +91,26 @@ abstract class PresenceContract {
     }
 
     @Test
+    void membersCarryWhatEachUserSaidAboutItself() {
+        Presence presence = replica();
+        String room = scope();
+        presence.add(room, "c1", "alice", "{\"name\":\"Alice\"}").await().atMost(TIMEOUT);
+        presence.add(room, "c2", "bob").await().atMost(TIMEOUT);
+        Members members = presence.members(room, 10).await().atMost(TIMEOUT);
+        assertEquals(java.util.Map.of("alice", "{\"name\":\"Alice\"}"), members.info());
+    }
+
+    @Test
+    void infoGoesWithTheUsersLastConnection() {
+        Presence presence = replica();
+        String room = scope();
+        presence.add(room, "c1", "alice", "{\"v\":1}").await().atMost(TIMEOUT);
+        remove(presence, room, "c1");
+        presence.add(room, "c2", "alice").await().atMost(TIMEOUT);
+        assertEquals(java.util.Map.of(), presence.members(room, 10).await().atMost(TIMEOUT).info());
+    }
+
+    @Test
     void emptyScopeHasNoMembers() {
         Members members = replica().members(scope(), 10).await().atMost(TIMEOUT);
         assertEquals(0, members.count());

@@ -1,0 +1,37 @@
+package io.chorus.hub;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * A protocol other than the native one, spoken by some connections in rooms (the Pusher protocol). Room frames
+ * travel over the backplane in the native encoding of docs/protocol.md; for the connections of a dialect each frame
+ * is translated once per replica and room, and the same translated text is written to each of them that accepts it.
+ * A connection speaks a dialect when its user data holds one under {@link #KEY}.
+ */
+public interface Dialect {
+
+    TypedKey<Dialect> KEY = new TypedKey<>("chorus.dialect");
+
+    /** A frame in the dialect, and a mark the dialect may use to keep it from some connections (null: none). */
+    record Translation(String text, String skip) {
+    }
+
+    /** The native room frame in this dialect, or null when the dialect has nothing to say for it. */
+    Translation translate(String room, String frame);
+
+    /** Whether this connection receives the translation (a dialect may keep an event from the one that caused it). */
+    boolean accepts(WebSocketConnection connection, String room, Translation translation);
+
+    /** How the dialect says a close the hub decided (idle, slow consumer); the native reason when it has no word. */
+    default CloseReason closeReason(CloseReason nativeReason) {
+        return nativeReason;
+    }
+
+    /** The reason to close a connection with, in the connection's own dialect. */
+    static CloseReason closeReasonFor(WebSocketConnection connection, CloseReason nativeReason) {
+        Dialect dialect = connection.userData().get(KEY);
+        return dialect == null ? nativeReason : dialect.closeReason(nativeReason);
+    }
+}

@@ -1,0 +1,103 @@
+package io.chorus.pusher;
+
+import java.io.IOException;
+
+import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chorus.hub.Dialect;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * Room frames as Pusher clients receive them. Translated once per frame and replica, then written to every Pusher
+ * subscriber of the room:
+ * <ul>
+ * <li>{@code message}: its payload, when an object with a string {@code event} and a {@code data}, becomes that
+ * event with that data; any other payload becomes an event named {@code message} whose data is the payload. On a
+ * presence channel the sender becomes {@code user_id}. A message that names a socket in {@code except} (the sender of
+ * a client event, the {@code socket_id} of an HTTP API trigger) is not written to that socket.</li>
+ * <li>{@code member_joined} / {@code member_left} on a presence channel: {@code pusher_internal:member_added} /
+ * {@code member_removed}, not written to the sockets present as that very user.</li>
+ * <li>anything else (a {@code gap}, presence events of other channels): nothing; Pusher has no word for it.</li>
+ * </ul>
+ */
+@Singleton
+public class PusherDialect implements Dialect {
+
+    /** Closes said in Pusher's codes: pusher-js reconnects after 4100 (backing off) and 4201 (at once). */
+    static final CloseReason OVER_CAPACITY = new CloseReason(4100, "Over capacity");
+    static final CloseReason PONG_NOT_RECEIVED = new CloseReason(4201, "Pong reply not received");
+
+    @Override
+    public Translation translate(String room, String frame) {
+        JsonNode event;
+        try {
+            event = PusherFrames.MAPPER.readTree(frame);
+        } catch (IOException e) {
+            return null;
+        }
+        String channel = PusherApp.channelOf(room);
+        boolean presence = ChannelName.isPresence(channel);
+        switch (event.path("type").asText()) {
+            case "message" -> {
+                JsonNode payload = event.path("payload");
+                String name = "message";
+                JsonNode data = payload;
+                if (payload.isObject() && payload.path("event").isTextual() && payload.has("data")) {
+                    name = payload.get("event").textValue();
+                    data = payload.get("data");
+                }
+                String from = presence && event.path("from").isTextual() ? event.get("from").textValue() : null;
+                String except = event.path("except").isTextual() ? "socket:" + event.get("except").textValue() : null;
+                return new Translation(PusherFrames.event(name, channel, PusherFrames.dataText(data), from), except);
+            }
+            case "member_joined" -> {
+                if (!presence) {
+                    return null;
+                }
+                String user = event.path("user").asText();
+                JsonNode info = event.get("info");
+                return new Translation(PusherFrames.memberAdded(channel, user, info == null ? null : info.toString()),
+                        "user:" + user);
+            }
+            case "member_left" -> {
+                if (!presence) {
+                    return null;
+                }
+                String user = event.path("user").asText();
+                return new Translation(PusherFrames.memberRemoved(channel, user), "user:" + user);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    @Override
+    public boolean accepts(WebSocketConnection connection, String room, Translation translation) {
+        String skip = translation.skip();
+        if (skip == null) {
+            return true;
+        }
+        PusherSession session = PusherSession.of(connection);
+        if (session == null) {
+            return true;
+        }
+        if (skip.startsWith("socket:")) {
+            return !skip.equals("socket:" + session.socketId);
+        }
+        String user = session.userIn(room);
+        return user == null || !skip.equals("user:" + user);
+    }
+
+    @Override
+    public CloseReason closeReason(CloseReason nativeReason) {
+        return switch (nativeReason.getCode()) {
+            case 4002 -> PONG_NOT_RECEIVED;
+            case 4008 -> OVER_CAPACITY;
+            default -> nativeReason;
+        };
+    }
+}

@@ -1,0 +1,86 @@
+package io.chorus.pusher;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/** What a Pusher connection is: its app, its socket id, its channels, and its client-event allowance. */
+final class PusherSession {
+
+    static final TypedKey<PusherSession> KEY = new TypedKey<>("chorus.pusher-session");
+
+    /** A channel the socket is subscribed to: its room, and the user it is present as (presence channels). */
+    record Subscription(String channel, String room, String user) {
+    }
+
+    final PusherApp app;
+    final String socketId;
+    private final Map<String, Subscription> byChannel = new ConcurrentHashMap<>();
+    private final Map<String, Subscription> byRoom = new ConcurrentHashMap<>();
+    private final double perNano;
+    private final double burst;
+    private double tokens;
+    private long refilledAt = System.nanoTime();
+
+    PusherSession(PusherApp app, String socketId, int clientEventsPerSecond) {
+        this.app = app;
+        this.socketId = socketId;
+        this.perNano = clientEventsPerSecond / 1e9;
+        this.burst = Math.max(1, clientEventsPerSecond);
+        this.tokens = burst;
+    }
+
+    static PusherSession of(WebSocketConnection connection) {
+        return connection.userData().get(KEY);
+    }
+
+    /** Records a subscription; false when the socket already has (or is getting) this channel. */
+    boolean add(Subscription subscription) {
+        if (byChannel.putIfAbsent(subscription.channel(), subscription) != null) {
+            return false;
+        }
+        byRoom.put(subscription.room(), subscription);
+        return true;
+    }
+
+    Subscription remove(String channel) {
+        Subscription removed = byChannel.remove(channel);
+        if (removed != null) {
+            byRoom.remove(removed.room());
+        }
+        return removed;
+    }
+
+    Subscription subscription(String channel) {
+        return byChannel.get(channel);
+    }
+
+    /** The user this socket is present as in a room, or null. */
+    String userIn(String room) {
+        Subscription subscription = byRoom.get(room);
+        return subscription == null ? null : subscription.user();
+    }
+
+    int count() {
+        return byChannel.size();
+    }
+
+    Set<String> channels() {
+        return Set.copyOf(byChannel.keySet());
+    }
+
+    /** Takes one client event from the socket's allowance ({@code chorus.pusher.client-event-rate} a second). */
+    synchronized boolean tryClientEvent() {
+        long now = System.nanoTime();
+        tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
+        refilledAt = now;
+        if (tokens < 1) {
+            return false;
+        }
+        tokens -= 1;
+        return true;
+    }
+}

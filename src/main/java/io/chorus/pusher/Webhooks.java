@@ -1,0 +1,198 @@
+package io.chorus.pusher;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.chorus.ChorusConfig;
+import io.vertx.core.Vertx;
+
+/**
+ * Webhooks, as Pusher sends them: a POST of {@code {"time_ms":…,"events":[…]}} to the app's {@code webhook-url},
+ * signed with {@code X-Pusher-Key} and {@code X-Pusher-Signature} (hex HMAC-SHA256 of the body with the app's
+ * secret). Each webhook is sent by the replica where its cause happened, once.
+ * <p>
+ * Delivery never blocks an event loop (the JDK HTTP client, asynchronously) and never grows without bound: at most
+ * {@code chorus.pusher.webhooks.queue-size} webhooks wait or travel at once (more are dropped and logged), a few go
+ * out concurrently, and one that fails (no answer, or a status other than 2xx) is retried up to
+ * {@code max-attempts} times, the delay doubling from {@code retry-delay}.
+ */
+@Singleton
+public class Webhooks {
+
+    private static final Logger LOG = Logger.getLogger(Webhooks.class);
+    private static final int CONCURRENT_DELIVERIES = 4;
+
+    private record Delivery(PusherApp app, String body, int attempt) {
+    }
+
+    private final Vertx vertx;
+    private final HttpClient http;
+    private final int queueSize;
+    private final int maxAttempts;
+    private final Duration retryDelay;
+    private final Duration timeout;
+    private final Queue<Delivery> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger sending = new AtomicInteger();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+
+    Webhooks(Vertx vertx, ChorusConfig config) {
+        this.vertx = vertx;
+        var settings = config.pusher().webhooks();
+        this.queueSize = Math.max(1, settings.queueSize());
+        this.maxAttempts = Math.max(1, settings.maxAttempts());
+        this.retryDelay = settings.retryDelay();
+        this.timeout = settings.timeout();
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    void channelOccupied(PusherApp app, String channel) {
+        send(app, "channel_occupied", channel, null);
+    }
+
+    void channelVacated(PusherApp app, String channel) {
+        send(app, "channel_vacated", channel, null);
+    }
+
+    void memberAdded(PusherApp app, String channel, String user) {
+        send(app, "member_added", channel, user);
+    }
+
+    void memberRemoved(PusherApp app, String channel, String user) {
+        send(app, "member_removed", channel, user);
+    }
+
+    void clientEvent(PusherApp app, String channel, String event, JsonNode data, String socketId, String user) {
+        if (app.webhookUrl() == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        enqueue(app, PusherFrames.json(g -> {
+            g.writeStartObject();
+            g.writeNumberField("time_ms", now);
+            g.writeArrayFieldStart("events");
+            g.writeStartObject();
+            g.writeStringField("name", "client_event");
+            g.writeStringField("channel", channel);
+            g.writeStringField("event", event);
+            g.writeStringField("data", PusherFrames.dataText(data));
+            g.writeStringField("socket_id", socketId);
+            if (user != null) {
+                g.writeStringField("user_id", user);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+    }
+
+    private void send(PusherApp app, String name, String channel, String user) {
+        if (app.webhookUrl() == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        enqueue(app, PusherFrames.json(g -> {
+            g.writeStartObject();
+            g.writeNumberField("time_ms", now);
+            g.writeArrayFieldStart("events");
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeStringField("channel", channel);
+            if (user != null) {
+                g.writeStringField("user_id", user);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+    }
+
+    private void enqueue(PusherApp app, String body) {
+        if (held.incrementAndGet() > queueSize) {
+            held.decrementAndGet();
+            dropped.increment();
+            LOG.warnf("Webhook queue full (%d): dropped a webhook for app %s", queueSize, app.id());
+            return;
+        }
+        waiting.add(new Delivery(app, body, 1));
+        pump();
+    }
+
+    /** Starts deliveries while fewer than the allowed number are on their way. */
+    private void pump() {
+        while (true) {
+            int now = sending.get();
+            if (now >= CONCURRENT_DELIVERIES || waiting.isEmpty()) {
+                return;
+            }
+            if (!sending.compareAndSet(now, now + 1)) {
+                continue;
+            }
+            Delivery next = waiting.poll();
+            if (next == null) {
+                sending.decrementAndGet();
+                return;
+            }
+            attempt(next);
+        }
+    }
+
+    private void attempt(Delivery delivery) {
+        HttpRequest request = HttpRequest.newBuilder(delivery.app().webhookUrl())
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("X-Pusher-Key", delivery.app().key())
+                .header("X-Pusher-Signature", HmacSha256.hex(delivery.app().secret(), delivery.body()))
+                .POST(HttpRequest.BodyPublishers.ofString(delivery.body()))
+                .build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+            sending.decrementAndGet();
+            if (failure == null && response.statusCode() / 100 == 2) {
+                held.decrementAndGet();
+                delivered.increment();
+            } else if (delivery.attempt() < maxAttempts) {
+                long delay = Math.max(1, retryDelay.toMillis() << Math.min(20, delivery.attempt() - 1));
+                LOG.debugf("Webhook to %s failed (%s); retrying in %d ms", delivery.app().webhookUrl(),
+                        failure == null ? "status " + response.statusCode() : failure.toString(), delay);
+                vertx.setTimer(delay, id -> {
+                    waiting.add(new Delivery(delivery.app(), delivery.body(), delivery.attempt() + 1));
+                    pump();
+                });
+            } else {
+                held.decrementAndGet();
+                dropped.increment();
+                LOG.warnf("Webhook to %s dropped after %d attempts", delivery.app().webhookUrl(), delivery.attempt());
+            }
+            pump();
+        });
+    }
+
+    /** Webhooks delivered (answered with 2xx) since start. */
+    public long deliveredCount() {
+        return delivered.sum();
+    }
+
+    /** Webhooks given up on (queue full, or every attempt failed) since start. */
+    public long droppedCount() {
+        return dropped.sum();
+    }
+
+    @PreDestroy
+    void close() {
+        waiting.clear();
+    }
+}
