@@ -4,7 +4,7 @@
 -- KEYS[3] counts (HASH user id -> number of its connections in the scope)
 -- KEYS[4] info   (HASH user id -> what the user said about itself, JSON; only users that said something)
 -- ARGV[1] expiry (ms), ARGV[2] key TTL (s), then triples: connection id, user id, info ('' for none)
--- Returns the users that became present: their first connection in the scope.
+-- Returns {the users that became present (their first connection in the scope), how many users are present now}.
 local joined = {}
 for i = 3, #ARGV, 3 do
   local conn, user, info = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -21,4 +21,4 @@ end
 for i = 1, 4 do
   redis.call('EXPIRE', KEYS[i], ARGV[2])
 end
-return joined
+return {joined, redis.call('HLEN', KEYS[3])}

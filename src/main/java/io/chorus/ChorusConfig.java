@@ -268,6 +268,13 @@ public interface ChorusConfig {
         /** Most user ids listed in a {@code members} or {@code online} answer (the count is always exact). */
         @WithDefault("1000")
         int maxListed();
+
+        /**
+         * Rooms with more users than this do not push {@code member_joined}/{@code member_left} (clients ask
+         * {@code members}): pushing every join to every member makes a join storm cost N² frames in a room of N.
+         */
+        @WithDefault("1000")
+        int maxAnnounced();
     }
 
     interface History {

@@ -12,7 +12,7 @@ import io.chorus.ChorusConfig;
  * incarnation is random per process start and the sequence counts up from 1.
  */
 @Singleton
-public class MessageIds {
+class MessageIds {
 
     private final String prefix;
     private final AtomicLong sequence = new AtomicLong();
@@ -21,7 +21,7 @@ public class MessageIds {
         this.prefix = config.replicaId() + "-" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36) + "-";
     }
 
-    public String next() {
+    String next() {
         return prefix + Long.toString(sequence.incrementAndGet(), 36);
     }
 }

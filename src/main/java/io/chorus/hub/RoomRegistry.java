@@ -34,6 +34,7 @@ public class RoomRegistry implements PresenceListener {
     private final Presence presence;
     private final Backplane backplane;
     private final int maxListed;
+    private final long maxAnnounced;
 
     RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, History history,
             ChorusConfig config) {
@@ -45,6 +46,7 @@ public class RoomRegistry implements PresenceListener {
         this.presence = presence;
         this.backplane = backplane;
         this.maxListed = config.presence().maxListed();
+        this.maxAnnounced = config.presence().maxAnnounced();
         presence.listen(this);
     }
 
@@ -91,10 +93,10 @@ public class RoomRegistry implements PresenceListener {
 
     private Uni<Boolean> enterPresence(String room, WebSocketConnection connection, String user, String info) {
         return presence.add(room, connection.id(), user, info)
-                .chain(first -> first
-                        ? announce(ServerFrames.memberJoined(room, user, info, System.currentTimeMillis()), room)
-                                .replaceWith(true)
-                        : Uni.createFrom().item(false))
+                .chain(change -> change.user() == null ? Uni.createFrom().item(false)
+                        : !announces(change.users()) ? Uni.createFrom().item(true)
+                        : announce(ServerFrames.memberJoined(room, user, info, System.currentTimeMillis()), room)
+                                .replaceWith(true))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of %s in %s not recorded yet (%s); the heartbeat will", user, room, failure);
                     return false;
@@ -115,8 +117,10 @@ public class RoomRegistry implements PresenceListener {
             return Uni.createFrom().nullItem();
         }
         return presence.remove(room, connection.id())
-                .chain(user -> user == null ? Uni.createFrom().<String> nullItem()
-                        : announce(ServerFrames.memberLeft(room, user, System.currentTimeMillis()), room).replaceWith(user))
+                .chain(change -> change.user() == null ? Uni.createFrom().<String> nullItem()
+                        : !announces(change.users() + 1) ? Uni.createFrom().item(change.user())
+                        : announce(ServerFrames.memberLeft(room, change.user(), System.currentTimeMillis()), room)
+                                .replaceWith(change.user()))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of a connection in %s not removed (%s); it will expire", room, failure);
                     return null;
@@ -151,21 +155,29 @@ public class RoomRegistry implements PresenceListener {
     }
 
     @Override
-    public void joined(String scope, String user) {
-        announceInBackground(scope, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
+    public void joined(String scope, String user, long users) {
+        announceInBackground(scope, users, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
     }
 
     @Override
-    public void left(String scope, String user) {
-        announceInBackground(scope, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+    public void left(String scope, String user, long users) {
+        announceInBackground(scope, users, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+    }
+
+    /**
+     * Whether a room of this many users hears its members come and go. Above {@code chorus.presence.max-announced}
+     * it does not: in a room of N, every join pushed to everyone makes a join storm cost N² frames (members answers).
+     */
+    private boolean announces(long users) {
+        return users <= maxAnnounced;
     }
 
     /**
      * A presence change found by the heartbeat or a sweep: rooms hear of it; scopes that are no rooms (the online
      * scope, and every other scope whose name starts with {@code @}, which no room name does) do not.
      */
-    private void announceInBackground(String scope, String event) {
-        if (!scope.startsWith("@")) {
+    private void announceInBackground(String scope, long users, String event) {
+        if (!scope.startsWith("@") && announces(users)) {
             announce(event, scope).subscribe().with(ok -> {
             }, failure -> {
             });

@@ -19,23 +19,22 @@ public final class LocalPresence implements Presence {
     }
 
     @Override
-    public synchronized Uni<Boolean> add(String scope, String connectionId, String user, String info) {
+    public synchronized Uni<Change> add(String scope, String connectionId, String user, String info) {
         Scope s = scopes.computeIfAbsent(scope, k -> new Scope());
         if (info != null) {
             s.infoOfUser.put(user, info);
         }
-        if (s.userOfConnection.putIfAbsent(connectionId, user) != null) {
-            return Uni.createFrom().item(false);
-        }
-        return Uni.createFrom().item(s.connectionsOfUser.merge(user, 1, Integer::sum) == 1);
+        boolean first = s.userOfConnection.putIfAbsent(connectionId, user) == null
+                && s.connectionsOfUser.merge(user, 1, Integer::sum) == 1;
+        return Uni.createFrom().item(new Change(first ? user : null, s.connectionsOfUser.size()));
     }
 
     @Override
-    public synchronized Uni<String> remove(String scope, String connectionId) {
+    public synchronized Uni<Change> remove(String scope, String connectionId) {
         Scope s = scopes.get(scope);
         String user = s == null ? null : s.userOfConnection.remove(connectionId);
         if (user == null) {
-            return Uni.createFrom().nullItem();
+            return Uni.createFrom().item(new Change(null, s == null ? 0 : s.connectionsOfUser.size()));
         }
         Integer left = s.connectionsOfUser.computeIfPresent(user, (u, n) -> n > 1 ? n - 1 : null);
         if (left == null) {
@@ -44,7 +43,7 @@ public final class LocalPresence implements Presence {
         if (s.userOfConnection.isEmpty()) {
             scopes.remove(scope);
         }
-        return left == null ? Uni.createFrom().item(user) : Uni.createFrom().nullItem();
+        return Uni.createFrom().item(new Change(left == null ? user : null, s.connectionsOfUser.size()));
     }
 
     @Override

@@ -10,8 +10,15 @@ import io.smallrye.mutiny.Uni;
  */
 public interface Presence {
 
-    /** Adds a connection of a user to a scope; the item is true when the user became present (its first connection). */
-    default Uni<Boolean> add(String scope, String connectionId, String user) {
+    /**
+     * What an add or a remove changed: the user that became present or absent (its first connection arrived, its last
+     * one went; null when neither), and how many users the scope holds now.
+     */
+    record Change(String user, long users) {
+    }
+
+    /** Adds a connection of a user to a scope; the change names the user when it became present (its first connection). */
+    default Uni<Change> add(String scope, String connectionId, String user) {
         return add(scope, connectionId, user, null);
     }
 
@@ -19,10 +26,10 @@ public interface Presence {
      * As {@link #add(String, String, String)}, with what the user says about itself ({@code info}, a JSON text; null:
      * nothing). {@link #members} lists it with the user; the latest connection's info wins.
      */
-    Uni<Boolean> add(String scope, String connectionId, String user, String info);
+    Uni<Change> add(String scope, String connectionId, String user, String info);
 
-    /** Removes a connection; the item is the user when that was its last connection in the scope, else null. */
-    Uni<String> remove(String scope, String connectionId);
+    /** Removes a connection; the change names the user when that was its last connection in the scope. */
+    Uni<Change> remove(String scope, String connectionId);
 
     /** The scope's users (at most {@code limit} listed, each with its info when it gave one) and how many there are. */
     Uni<Members> members(String scope, int limit);

@@ -3,7 +3,9 @@ package io.chorus.presence;
 /** Hears presence changes found in the background (expiry, restoration), not caused by a local join or leave. */
 public interface PresenceListener {
 
-    void joined(String scope, String user);
+    /** The user became present in the scope, which now holds {@code users} users. */
+    void joined(String scope, String user, long users);
 
-    void left(String scope, String user);
+    /** The user is no longer present in the scope, which now holds {@code users} users. */
+    void left(String scope, String user, long users);
 }

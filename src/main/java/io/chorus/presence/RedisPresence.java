@@ -56,28 +56,29 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     @Override
-    public Uni<Boolean> add(String scope, String connectionId, String user, String info) {
+    public Uni<Change> add(String scope, String connectionId, String user, String info) {
         String said = info == null ? "" : info;
         local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, new Entry(user, said));
         return ADD.run(redis, keys(scope), List.of(expiry(), keyTtlSeconds(), connectionId, user, said))
-                .map(joined -> joined != null && joined.size() > 0);
+                .map(reply -> new Change(reply.get(0).size() > 0 ? user : null, reply.get(1).toLong()));
     }
 
     @Override
-    public Uni<String> remove(String scope, String connectionId) {
+    public Uni<Change> remove(String scope, String connectionId) {
         local.computeIfPresent(scope, (s, connections) -> {
             connections.remove(connectionId);
             return connections.isEmpty() ? null : connections;
         });
         return REMOVE.run(redis, keys(scope), List.of(connectionId))
-                .map(left -> left == null ? null : left.toString());
+                .map(reply -> new Change(reply.get(0).toString().isEmpty() ? null : reply.get(0).toString(),
+                        reply.get(1).toLong()));
     }
 
     @Override
     public Uni<Members> members(String scope, int limit) {
         return MEMBERS.run(redis, keys(scope), List.of(Long.toString(System.currentTimeMillis()), Integer.toString(limit)))
                 .map(reply -> {
-                    reportLeft(scope, reply.get(0));
+                    reportLeft(scope, reply.get(0), reply.get(1).toLong());
                     List<String> users = strings(reply.get(2));
                     List<String> infos = strings(reply.get(3));
                     Map<String, String> info = new HashMap<>();
@@ -110,7 +111,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 args.add(keyTtlSeconds());
                 args.addAll(triples.subList(from, Math.min(triples.size(), from + 3 * PAIRS_PER_REFRESH)));
                 ADD.run(redis, keys(scope), args).subscribe().with(
-                        joined -> strings(joined).forEach(user -> listeners.forEach(l -> l.joined(scope, user))),
+                        reply -> strings(reply.get(0)).forEach(user -> listeners.forEach(l -> l.joined(scope, user, reply.get(1).toLong()))),
                         failure -> LOG.debugf("Presence refresh of %s failed: %s", scope, failure));
             }
             members(scope, 0).subscribe().with(ok -> {
@@ -118,8 +119,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
         });
     }
 
-    private void reportLeft(String scope, Response left) {
-        strings(left).forEach(user -> listeners.forEach(l -> l.left(scope, user)));
+    private void reportLeft(String scope, Response left, long users) {
+        strings(left).forEach(user -> listeners.forEach(l -> l.left(scope, user, users)));
     }
 
     private static List<String> strings(Response array) {

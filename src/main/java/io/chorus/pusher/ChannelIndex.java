@@ -43,16 +43,16 @@ public class ChannelIndex {
     }
 
     void subscribed(PusherApp app, String channel, WebSocketConnection connection) {
-        presence.add(scopeOf(app), entry(connection, channel), channel).subscribe().with(first -> {
-            if (first) {
+        presence.add(scopeOf(app), entry(connection, channel), channel).subscribe().with(change -> {
+            if (change.user() != null) {
                 webhooks.channelOccupied(app, channel);
             }
         }, failure -> LOG.debugf("Occupancy of %s not recorded yet (%s); the heartbeat will", channel, failure));
     }
 
     void unsubscribed(PusherApp app, String channel, WebSocketConnection connection) {
-        presence.remove(scopeOf(app), entry(connection, channel)).subscribe().with(vacated -> {
-            if (vacated != null) {
+        presence.remove(scopeOf(app), entry(connection, channel)).subscribe().with(change -> {
+            if (change.user() != null) {
                 webhooks.channelVacated(app, channel);
             }
         }, failure -> LOG.debugf("Occupancy of %s not removed (%s); it will expire", channel, failure));

@@ -25,7 +25,7 @@ class PresenceWebhooks implements PresenceListener {
     }
 
     @Override
-    public void joined(String scope, String user) {
+    public void joined(String scope, String user, long users) {
         String indexed = ChannelIndex.appIdOf(scope);
         if (indexed != null) {
             apps.byId(indexed).ifPresent(app -> webhooks.channelOccupied(app, user));
@@ -38,7 +38,7 @@ class PresenceWebhooks implements PresenceListener {
     }
 
     @Override
-    public void left(String scope, String user) {
+    public void left(String scope, String user, long users) {
         String indexed = ChannelIndex.appIdOf(scope);
         if (indexed != null) {
             apps.byId(indexed).ifPresent(app -> webhooks.channelVacated(app, user));

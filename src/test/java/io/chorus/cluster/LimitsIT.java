@@ -28,7 +28,7 @@ class LimitsIT {
     static void start() {
         replica = ReplicaProcess.start("limited", null, "chorus.limits.publish-rate=5", "chorus.limits.publish-burst=5",
                 "chorus.limits.max-rooms-per-connection=3", "chorus.limits.max-connections=6",
-                "chorus.limits.max-connections-per-user=2");
+                "chorus.limits.max-connections-per-user=2", "chorus.presence.max-announced=2");
     }
 
     @AfterAll
@@ -60,6 +60,27 @@ class LimitsIT {
             assertEquals(30, acked + limited);
             calm.publish("\"still fine\"", "c1");
             assertEquals("c1", calm.next("ack").get("ref").asText());
+        }
+    }
+
+    @Test
+    void roomOverTheAnnouncedSizeStopsPushingPresenceButStillListsItsMembers() {
+        String room = "crowd";
+        try (TestClient a = replica.connect("ann"); TestClient b = replica.connect("ben");
+                TestClient c = replica.connect("cid")) {
+            a.join(room);
+            b.join(room);
+            a.next(f -> "member_joined".equals(f.path("type").asText()) && "ben".equals(f.path("user").asText()),
+                    TestClient.TIMEOUT); // two users: announced
+            c.join(room); // the third: over chorus.presence.max-announced=2
+            org.awaitility.Awaitility.await().atMost(TestClient.TIMEOUT).until(() -> b.members(room).contains("cid"));
+            b.publishTo(room, "\"after cid\""); // travels behind any member_joined the join caused
+            List<JsonNode> seen = new ArrayList<>();
+            do {
+                seen.add(a.next());
+            } while (!"after cid".equals(seen.get(seen.size() - 1).path("payload").asText()));
+            assertTrue(seen.stream().noneMatch(f -> "cid".equals(f.path("user").asText())), seen.toString());
+            assertEquals(java.util.Set.of("ann", "ben", "cid"), b.members(room), "members still lists everyone");
         }
     }
 

@@ -111,6 +111,18 @@ abstract class PresenceContract {
     }
 
     @Test
+    void eachChangeSaysHowManyUsersTheScopeHoldsNow() {
+        Presence presence = replica();
+        String room = scope();
+        assertEquals(new Presence.Change("alice", 1), presence.add(room, "c1", "alice").await().atMost(TIMEOUT));
+        assertEquals(new Presence.Change(null, 1), presence.add(room, "c2", "alice").await().atMost(TIMEOUT));
+        assertEquals(new Presence.Change("bob", 2), presence.add(room, "c3", "bob").await().atMost(TIMEOUT));
+        assertEquals(new Presence.Change(null, 2), presence.remove(room, "c1").await().atMost(TIMEOUT));
+        assertEquals(new Presence.Change("alice", 1), presence.remove(room, "c2").await().atMost(TIMEOUT));
+        assertEquals(new Presence.Change(null, 1), presence.remove(room, "unknown").await().atMost(TIMEOUT));
+    }
+
+    @Test
     void emptyScopeHasNoMembers() {
         Members members = replica().members(scope(), 10).await().atMost(TIMEOUT);
         assertEquals(0, members.count());
@@ -118,10 +130,10 @@ abstract class PresenceContract {
     }
 
     static boolean add(Presence presence, String scope, String connection, String user) {
-        return presence.add(scope, connection, user).await().atMost(TIMEOUT);
+        return presence.add(scope, connection, user).await().atMost(TIMEOUT).user() != null;
     }
 
     static String remove(Presence presence, String scope, String connection) {
-        return presence.remove(scope, connection).await().atMost(TIMEOUT);
+        return presence.remove(scope, connection).await().atMost(TIMEOUT).user();
     }
 }

@@ -58,11 +58,11 @@ class RedisPresenceTest extends PresenceContract {
         List<String> leftEvents = new CopyOnWriteArrayList<>();
         survivor.listen(new PresenceListener() {
             @Override
-            public void joined(String scope, String user) {
+            public void joined(String scope, String user, long users) {
             }
 
             @Override
-            public void left(String scope, String user) {
+            public void left(String scope, String user, long users) {
                 leftEvents.add(scope + "/" + user);
             }
         });
@@ -83,12 +83,12 @@ class RedisPresenceTest extends PresenceContract {
         List<String> rejoined = new CopyOnWriteArrayList<>();
         presence.listen(new PresenceListener() {
             @Override
-            public void joined(String scope, String user) {
+            public void joined(String scope, String user, long users) {
                 rejoined.add(user);
             }
 
             @Override
-            public void left(String scope, String user) {
+            public void left(String scope, String user, long users) {
             }
         });
         add(presence, room, "c1", "alice");
