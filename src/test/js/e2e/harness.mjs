@@ -91,6 +91,17 @@ export function waitForMessage(page, text) {
     .some((node) => node.textContent === wanted), text);
 }
 
+/** Polls a condition of this process (not of a page) every 20 ms until it holds; fails after TIMEOUT. */
+export async function until(condition) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${TIMEOUT} ms: ${condition}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function screenshot(page, name) {
   const dir = process.env.CHORUS_SCREENSHOTS ?? 'screenshots';
   mkdirSync(dir, { recursive: true });

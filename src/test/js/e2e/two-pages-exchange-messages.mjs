@@ -20,6 +20,7 @@ await scenario('two pages on two replicas exchange messages in a room', async (c
   await waitForMessage(bob, 'hello from alice on r1');
   await send(bob, 'hi alice, bob on r2 here');
   await waitForMessage(alice, 'hi alice, bob on r2 here');
+  await waitForMessage(bob, 'hi alice, bob on r2 here'); // his own copy: it may come after Alice's
 
   const expected = [
     { text: 'hello from alice on r1', from: 'alice', replica: 'r1' },
