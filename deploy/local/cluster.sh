@@ -151,6 +151,17 @@ start_cluster() { # replicas
   done
   log "$replicas replica(s) ready (logs in $STATE):"
   sed 's/^/  /' "$STATE/urls"
+  # The demo page of each replica, told every replica's WebSocket (its own first) so it fails over when one dies.
+  local servers others
+  log "live demo (chat across replicas; stop a replica and watch its page move to another):"
+  for i in $(seq 1 "$replicas"); do
+    others=""
+    for j in $(seq 1 "$replicas"); do
+      [ "$j" = "$i" ] || others="$others,ws://127.0.0.1:${ports[$((j - 1))]}/ws"
+    done
+    servers="ws://127.0.0.1:${ports[$((i - 1))]}/ws$others"
+    log "  r$i http://127.0.0.1:${ports[$((i - 1))]}/?servers=$servers"
+  done
 }
 
 ws_url() { # n -> the WebSocket URL of replica n
