@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.chorus.transport.TokenBucket;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -20,17 +21,12 @@ final class PusherSession {
     final String socketId;
     private final Map<String, Subscription> byChannel = new ConcurrentHashMap<>();
     private final Map<String, Subscription> byRoom = new ConcurrentHashMap<>();
-    private final double perNano;
-    private final double burst;
-    private double tokens;
-    private long refilledAt = System.nanoTime();
+    private final TokenBucket clientEvents;
 
     PusherSession(PusherApp app, String socketId, int clientEventsPerSecond) {
         this.app = app;
         this.socketId = socketId;
-        this.perNano = clientEventsPerSecond / 1e9;
-        this.burst = Math.max(1, clientEventsPerSecond);
-        this.tokens = burst;
+        this.clientEvents = new TokenBucket(clientEventsPerSecond, clientEventsPerSecond);
     }
 
     static PusherSession of(WebSocketConnection connection) {
@@ -73,14 +69,7 @@ final class PusherSession {
     }
 
     /** Takes one client event from the socket's allowance ({@code chorus.pusher.client-event-rate} a second). */
-    synchronized boolean tryClientEvent() {
-        long now = System.nanoTime();
-        tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
-        refilledAt = now;
-        if (tokens < 1) {
-            return false;
-        }
-        tokens -= 1;
-        return true;
+    boolean tryClientEvent() {
+        return clientEvents.tryTake();
     }
 }

@@ -13,6 +13,7 @@ import io.chorus.hub.IdleConnections;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.protocol.CloseCodes;
+import io.chorus.transport.ConnectionFailures;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -25,7 +26,6 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
 
 /**
  * The Pusher Channels endpoint, {@code /app/{key}}, protocol version 7 (docs/pusher.md): what pusher-js, Laravel
@@ -58,10 +58,12 @@ public class PusherSocket {
     private final int clientEventRate;
     private final int maxChannels;
     private final int maxConnections;
+    private final ConnectionFailures failures;
 
     PusherSocket(PusherApps apps, PusherDialect dialect, SocketIds socketIds, RoomRegistry rooms, ChannelIndex index,
             ChannelEvents events, Webhooks webhooks, LocalConnections connections, IdleConnections idle,
-            ChorusConfig config) {
+            ConnectionFailures failures, ChorusConfig config) {
+        this.failures = failures;
         this.apps = apps;
         this.dialect = dialect;
         this.socketIds = socketIds;
@@ -308,15 +310,7 @@ public class PusherSocket {
 
     @OnError
     Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
-        if (CloseCodes.isMessageTooBig(failure)) {
-            return connection.close(CloseCodes.MESSAGE_TOO_BIG);
-        }
-        if (connection.isClosed() || failure instanceof HttpClosedException) {
-            LOG.debugf("Pusher connection %s went away: %s", connection.id(), failure);
-            return Uni.createFrom().voidItem();
-        }
-        LOG.errorf(failure, "Closing Pusher connection %s after an unexpected failure", connection.id());
-        return connection.close(CloseCodes.INTERNAL_ERROR);
+        return failures.close(failure, connection);
     }
 
     @OnClose

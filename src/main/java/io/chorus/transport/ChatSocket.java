@@ -35,7 +35,6 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClosedException;
 
 /**
  * The client endpoint, {@code /ws}, speaking the protocol of docs/protocol.md. It hands each message to the
@@ -66,14 +65,16 @@ public class ChatSocket {
     private final IdleConnections idle;
     private final TokenExpiry tokenExpiry;
     private final AuthenticationDeadline deadline;
+    private final ConnectionFailures failures;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Publisher publisher, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
             UserRegistry users, UserIdentity identity, ChorusMeters meters, PublishRate publishRate,
             ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, AuthenticationDeadline deadline,
-            ChorusConfig config) {
+            ConnectionFailures failures, ChorusConfig config) {
         this.deadline = deadline;
+        this.failures = failures;
         this.idle = idle;
         this.tokenExpiry = tokenExpiry;
         this.meters = meters;
@@ -267,22 +268,9 @@ public class ChatSocket {
         return connection.close(CloseCodes.BINARY_NOT_ACCEPTED);
     }
 
-    /**
-     * A message over {@code chorus.limits.max-message-bytes} (the codec's limit) closes with 1009, as RFC 6455
-     * §7.4.1 says; anything else unexpected closes with 1011 and is logged.
-     */
     @OnError
     Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
-        if (CloseCodes.isMessageTooBig(failure)) {
-            meters.refused(Refusal.MESSAGE_TOO_BIG);
-            return connection.close(CloseCodes.MESSAGE_TOO_BIG);
-        }
-        if (connection.isClosed() || failure instanceof HttpClosedException) {
-            LOG.debugf("Connection %s went away: %s", connection.id(), failure);
-            return Uni.createFrom().voidItem();
-        }
-        LOG.errorf(failure, "Closing %s after an unexpected failure", connection.id());
-        return connection.close(CloseCodes.INTERNAL_ERROR);
+        return failures.close(failure, connection);
     }
 
     @OnClose

@@ -14,44 +14,23 @@ import io.quarkus.websockets.next.WebSocketConnection;
 @Singleton
 class PublishRate {
 
-    private static final TypedKey<Bucket> BUCKET = new TypedKey<>("chorus.publish-bucket");
+    private static final TypedKey<TokenBucket> BUCKET = new TypedKey<>("chorus.publish-bucket");
 
-    private final double perNano;
-    private final double burst;
+    private final int rate;
+    private final int burst;
 
     PublishRate(ChorusConfig config) {
-        this.perNano = config.limits().publishRate() / 1e9;
-        this.burst = Math.max(1, config.limits().publishBurst());
+        this.rate = config.limits().publishRate();
+        this.burst = config.limits().publishBurst();
     }
 
     /** Takes one token from the connection's bucket; false when it is empty. */
     boolean tryAcquire(WebSocketConnection connection) {
-        Bucket bucket = connection.userData().get(BUCKET);
+        TokenBucket bucket = connection.userData().get(BUCKET);
         if (bucket == null) {
-            bucket = new Bucket(burst, System.nanoTime());
+            bucket = new TokenBucket(rate, burst);
             connection.userData().put(BUCKET, bucket);
         }
-        return bucket.take(perNano, burst);
-    }
-
-    private static final class Bucket {
-        private double tokens;
-        private long refilledAt;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.refilledAt = now;
-        }
-
-        synchronized boolean take(double perNano, double burst) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
-            refilledAt = now;
-            if (tokens < 1) {
-                return false;
-            }
-            tokens -= 1;
-            return true;
-        }
+        return bucket.tryTake();
     }
 }
