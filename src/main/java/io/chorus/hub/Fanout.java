@@ -15,6 +15,7 @@ import io.chorus.protocol.CloseCodes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
@@ -30,19 +31,21 @@ import io.quarkus.websockets.next.WebSocketConnection;
  * <p>
  * A frame for many connections is turned into UTF-8 bytes once, and its writes are spread over the connections' own
  * event loops: one task per event loop writes to that loop's connections, so a broadcast uses every core and a
- * connection is only ever written to from its own thread. The writes go straight to each connection's Netty channel
- * (captured at the upgrade, {@link #CHANNEL}) as a text frame over a shared buffer — no per-connection encoding and
- * no reactive wrapper per send. A connection without a captured channel is written through its
+ * connection is only ever written to from its own thread. The writes go straight into each connection's Netty
+ * pipeline (its {@link Outlet}, captured at the upgrade) as a text frame over a shared buffer — no per-connection
+ * encoding and no reactive wrapper per send. A connection without an outlet is written through its
  * {@code sendText}.
  */
 @Singleton
 public class Fanout {
 
-    /** The Netty channel under a connection, put in its user data at the upgrade. */
-    public static final TypedKey<Channel> CHANNEL = new TypedKey<>("chorus.netty-channel");
+    /** Where a connection's frames go, put in its user data at the upgrade ({@link #outletOf}). */
+    public static final TypedKey<Outlet> OUTLET = new TypedKey<>("chorus.outlet");
 
     private static final Logger LOG = Logger.getLogger(Fanout.class);
-    private static final TypedKey<Pending> PENDING = new TypedKey<>("chorus.pending-frames");
+    private static final TypedKey<AtomicInteger> PENDING = new TypedKey<>("chorus.pending-frames");
+    /** The name of Vert.x's handler in a connection's pipeline. */
+    private static final String VERTX_HANDLER = "handler";
 
     private final int maxPending;
     private final LongAdder written = new LongAdder();
@@ -50,6 +53,41 @@ public class Fanout {
 
     Fanout(ChorusConfig config) {
         this.maxPending = config.limits().maxPendingFrames();
+    }
+
+    /**
+     * A connection's way out: the Netty context its writes enter the pipeline at (the one Vert.x writes from), its
+     * event loop, and how many of its frames are written but not yet sent — one object, found with one lookup.
+     */
+    public static final class Outlet implements ChannelFutureListener {
+        private final Channel channel;
+        private final EventLoop loop;
+        private final AtomicInteger pending = new AtomicInteger();
+        private ChannelHandlerContext context; // resolved on the loop at the first write, once the upgrade is done
+
+        private Outlet(Channel channel) {
+            this.channel = channel;
+            this.loop = channel.eventLoop();
+        }
+
+        /** Where writes enter the pipeline: Vert.x's own handler, so they pass exactly what its writes pass. */
+        private ChannelHandlerContext context() {
+            if (context == null) {
+                ChannelHandlerContext vertx = channel.pipeline().context(VERTX_HANDLER);
+                context = vertx != null ? vertx : channel.pipeline().lastContext();
+            }
+            return context;
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture future) {
+            pending.decrementAndGet();
+        }
+    }
+
+    /** The outlet of a connection on this channel. */
+    public static Outlet outletOf(Channel channel) {
+        return new Outlet(channel);
     }
 
     /** A frame's text, and its UTF-8 bytes once a write needs them: encode once, write to many. */
@@ -87,32 +125,39 @@ public class Fanout {
      */
     public void write(Iterable<WebSocketConnection> connections, String text) {
         Frame frame = new Frame(text);
-        List<EventLoop> loops = new ArrayList<>(4);
-        List<List<WebSocketConnection>> batches = new ArrayList<>(4);
+        EventLoop[] loops = new EventLoop[4];
+        List<List<Target>> batches = new ArrayList<>(4);
+        int count = 0;
         for (WebSocketConnection connection : connections) {
-            Channel channel = connection.userData().get(CHANNEL);
-            if (channel == null) {
-                write(connection, frame);
+            Outlet outlet = connection.userData().get(OUTLET);
+            if (outlet == null) {
+                sendText(connection, text);
                 continue;
             }
-            EventLoop loop = channel.eventLoop();
-            int i = loops.indexOf(loop);
-            if (i < 0) {
-                loops.add(loop);
+            int i = 0;
+            while (i < count && loops[i] != outlet.loop) {
+                i++;
+            }
+            if (i == count) {
+                if (count == loops.length) {
+                    loops = java.util.Arrays.copyOf(loops, count * 2);
+                }
+                loops[count++] = outlet.loop;
                 batches.add(new ArrayList<>());
-                i = loops.size() - 1;
             }
-            batches.get(i).add(connection);
+            batches.get(i).add(new Target(connection, outlet));
         }
-        for (int i = 0; i < loops.size(); i++) {
-            List<WebSocketConnection> batch = batches.get(i);
-            EventLoop loop = loops.get(i);
-            if (loop.inEventLoop()) {
-                batch.forEach(connection -> writeOnLoop(connection, frame));
+        for (int i = 0; i < count; i++) {
+            List<Target> batch = batches.get(i);
+            if (loops[i].inEventLoop()) {
+                batch.forEach(target -> writeOnLoop(target.connection(), target.outlet(), frame));
             } else {
-                loop.execute(() -> batch.forEach(connection -> writeOnLoop(connection, frame)));
+                loops[i].execute(() -> batch.forEach(target -> writeOnLoop(target.connection(), target.outlet(), frame)));
             }
         }
+    }
+
+    private record Target(WebSocketConnection connection, Outlet outlet) {
     }
 
     public void write(WebSocketConnection connection, String text) {
@@ -121,66 +166,55 @@ public class Fanout {
 
     /** Writes a frame to one connection, on the connection's event loop. */
     public void write(WebSocketConnection connection, Frame frame) {
-        Channel channel = connection.userData().get(CHANNEL);
-        if (channel == null) {
+        Outlet outlet = connection.userData().get(OUTLET);
+        if (outlet == null) {
             sendText(connection, frame.text());
-        } else if (channel.eventLoop().inEventLoop()) {
-            writeOnLoop(connection, frame);
+        } else if (outlet.loop.inEventLoop()) {
+            writeOnLoop(connection, outlet, frame);
         } else {
-            channel.eventLoop().execute(() -> writeOnLoop(connection, frame));
+            outlet.loop.execute(() -> writeOnLoop(connection, outlet, frame));
         }
     }
 
     /** On the connection's event loop: checks its queue and writes the shared bytes to its channel. */
-    private void writeOnLoop(WebSocketConnection connection, Frame frame) {
+    private void writeOnLoop(WebSocketConnection connection, Outlet outlet, Frame frame) {
         if (!connection.isOpen()) {
             return; // checked on the loop that closes it: nothing follows a close frame
         }
-        Pending pending = pendingOf(connection);
-        if (pending.count.incrementAndGet() > maxPending) {
-            pending.count.decrementAndGet();
+        if (outlet.pending.incrementAndGet() > maxPending) {
+            outlet.pending.decrementAndGet();
             closeSlowConsumer(connection);
             return;
         }
         written.increment();
-        Channel channel = connection.userData().get(CHANNEL);
-        channel.writeAndFlush(new TextWebSocketFrame(true, 0, frame.bytes().retainedDuplicate()),
-                channel.newPromise().addListener(pending));
+        ChannelHandlerContext context = outlet.context();
+        context.writeAndFlush(new TextWebSocketFrame(true, 0, frame.bytes().retainedDuplicate()),
+                context.newPromise().addListener(outlet));
     }
 
-    /** The path for connections without a captured channel: Quarkus' own send, still bounded. */
+    /** The path for connections without an outlet: Quarkus' own send, still bounded. */
     private void sendText(WebSocketConnection connection, String text) {
         if (!connection.isOpen()) {
             return;
         }
-        Pending pending = pendingOf(connection);
-        if (pending.count.incrementAndGet() > maxPending) {
-            pending.count.decrementAndGet();
+        AtomicInteger pending = pendingOf(connection);
+        if (pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
             closeSlowConsumer(connection);
             return;
         }
         written.increment();
-        connection.sendText(text).subscribe().with(ok -> pending.count.decrementAndGet(), failure -> {
-            pending.count.decrementAndGet();
+        connection.sendText(text).subscribe().with(ok -> pending.decrementAndGet(), failure -> {
+            pending.decrementAndGet();
             LOG.debugf("Dropped a frame for closing connection %s: %s", connection.id(), failure);
         });
     }
 
-    /** A connection's written-but-unsent frames; counts down as each write completes (or fails). */
-    private static final class Pending implements ChannelFutureListener {
-        final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public void operationComplete(ChannelFuture future) {
-            count.decrementAndGet();
-        }
-    }
-
-    private static Pending pendingOf(WebSocketConnection connection) {
-        Pending pending = connection.userData().get(PENDING);
+    private static AtomicInteger pendingOf(WebSocketConnection connection) {
+        AtomicInteger pending = connection.userData().get(PENDING);
         if (pending == null) {
-            pending = new Pending();
-            Pending raced = connection.userData().put(PENDING, pending);
+            pending = new AtomicInteger();
+            AtomicInteger raced = connection.userData().put(PENDING, pending);
             if (raced != null) {
                 connection.userData().put(PENDING, raced);
                 pending = raced;
