@@ -48,6 +48,13 @@ export interface WelcomeEvent extends Welcome {
   reconnected: boolean;
 }
 
+/** An answer to `history`: messages oldest first, the stream's position now, and whether history reached back. */
+export interface HistoryPage {
+  messages: Message[];
+  position: StreamPosition;
+  recoverable: boolean;
+}
+
 export interface Message<P = unknown> {
   v: 1;
   type: 'message';
@@ -167,6 +174,7 @@ export class ChorusClient {
   publish(room: string | null, payload: unknown): Promise<Ack>;
   direct(user: string, payload: unknown): Promise<Ack>;
   members(room: string): Promise<string[]>;
+  history(room: string | null, options?: { limit?: number; since?: StreamPosition }): Promise<HistoryPage>;
   online(): Promise<{ count: number; users: string[] }>;
   refresh(token: string): Promise<{ expires: number | null }>;
 }

@@ -14,7 +14,7 @@ const FATAL_CLOSE_CODES = new Map([
 ]);
 
 /** The answers a command's `ref` comes back with. */
-const ANSWERS = new Set(['ack', 'joined', 'left', 'members', 'online', 'refreshed']);
+const ANSWERS = new Set(['ack', 'joined', 'left', 'members', 'online', 'refreshed', 'history']);
 
 function acked({ id, position }) {
   return position === undefined ? { id } : { id, position };
@@ -223,6 +223,19 @@ export class ChorusClient {
   /** The users in a room, cluster-wide. */
   members(room) {
     return this.#request({ type: 'members', room }).then((answer) => answer.users);
+  }
+
+  /**
+   * Reads a room's history (null: the broadcast stream's) without joining it: its latest `limit` messages, or those
+   * after `since` ({offset, epoch}). Resolves with {messages, position, recoverable}; the messages are `message`
+   * events as `message` listeners get them, oldest first.
+   */
+  history(room, { limit, since } = {}) {
+    const command = { type: 'history' };
+    if (room != null) command.room = room;
+    if (limit != null) command.limit = limit;
+    if (since != null) command.since = since;
+    return this.#request(command).then(({ messages, position, recoverable }) => ({ messages, position, recoverable }));
   }
 
   /** The users connected anywhere in the cluster: {count, users}. */

@@ -52,6 +52,24 @@ describe('requests', () => {
     assert.equal(alice.rooms.has('no spaces please'), false, 'a refused room is not rejoined later');
   });
 
+  test('history reads a room without joining it: the latest messages, then those after a position', async () => {
+    const writer = client(r1.ws, { user: 'h-writer' });
+    const reader = client(r2.ws, { user: 'h-reader' });
+    await Promise.all([writer.connect(), reader.connect()]);
+    const room = `node-history-${Date.now()}`;
+    for (const n of [1, 2, 3, 4]) {
+      await writer.publish(room, { n });
+    }
+    const latest = await reader.history(room, { limit: 2 });
+    assert.equal(latest.recoverable, true);
+    assert.deepEqual(latest.messages.map((m) => m.payload.n), [3, 4]);
+    assert.equal(latest.position.offset, 4);
+    const first = (await reader.history(room, { limit: 4 })).messages[0];
+    const after = await reader.history(room, { since: { offset: first.offset, epoch: first.epoch } });
+    assert.deepEqual(after.messages.map((m) => m.payload.n), [2, 3, 4]);
+    assert.equal(reader.rooms.has(room), false, 'reading is not joining');
+  });
+
   test('requests while disconnected reject with disconnected', async () => {
     const idle = client(r1.ws, { user: 'idle' });
     await assert.rejects(idle.publish(null, 'x'), (error) => error.code === 'disconnected');

@@ -77,7 +77,7 @@ export async function send(page, text) {
 
 /** The chat messages (not hellos or system lines) the page shows, in order: {text, from, replica, offset}. */
 export function chatMessages(page) {
-  return page.$$eval('#messages li.msg:not([data-hello])', (items) => items.map((item) => ({
+  return page.$$eval('#messages li.msg:not([data-hello]):not([data-earlier])', (items) => items.map((item) => ({
     text: item.querySelector('.text').textContent,
     from: item.dataset.from,
     replica: item.dataset.replica,
@@ -87,7 +87,7 @@ export function chatMessages(page) {
 
 /** Waits until the page shows a chat message with this text. */
 export function waitForMessage(page, text) {
-  return page.waitForFunction((wanted) => [...document.querySelectorAll('#messages li.msg .text')]
+  return page.waitForFunction((wanted) => [...document.querySelectorAll('#messages li.msg:not([data-earlier]) .text')]
     .some((node) => node.textContent === wanted), text);
 }
 

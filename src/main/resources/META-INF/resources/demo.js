@@ -126,7 +126,8 @@ async function enter(room) {
   show(room);
   if (!view.client.rooms.has(room)) {
     try {
-      await view.client.join(room);
+      const joined = await view.client.join(room);
+      await showEarlier(room, joined.position);
       say(room, { [HELLO]: true });
     } catch (error) {
       system(room, `Could not join ${room}: ${error.message}`, 'error');
@@ -228,23 +229,54 @@ function received(message) {
       document.createTextNode(' is here, connected to '),
       badge(message.replica),
     ])
-    : el('li', { className: 'msg' }, [
-      el('span', { className: 'avatar', textContent: message.from.slice(0, 1).toUpperCase() }),
-      el('div', { className: 'body' }, [
-        el('div', { className: 'meta' }, [
-          el('span', { className: 'who', textContent: message.from }),
-          badge(message.replica, 'via '),
-          el('time', { textContent: new Date(message.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
-        ]),
-        el('div', { className: 'text', textContent: textOf(message.payload) }),
-      ]),
-    ]);
+    : messageItem(message);
   Object.assign(item.dataset, { room, from: message.from, replica: message.replica, offset: String(message.offset) });
   if (hello) {
     item.dataset.hello = 'true';
   }
   append(room, item, !hello);
   renderPeople();
+}
+
+/**
+ * What was said in the room before this page joined (the room's history, up to the position it joined at), above
+ * everything since. Marked as earlier: it was not received live.
+ */
+async function showEarlier(room, position) {
+  if (!position || position.offset === 0) {
+    return;
+  }
+  let page;
+  try {
+    page = await view.client.history(room, { limit: 20 });
+  } catch {
+    return; // history is a nicety: the chat works without it
+  }
+  const earlier = page.messages.filter((m) => m.epoch === position.epoch && m.offset <= position.offset
+    && m.payload?.[HELLO] !== true);
+  if (earlier.length === 0) {
+    return;
+  }
+  const items = [el('li', { className: 'system info', textContent: `Earlier in # ${room}` }), ...earlier.map(messageItem)];
+  items.forEach((item) => { item.dataset.earlier = 'true'; });
+  roomOf(room).messages.unshift(...items);
+  if (room === view.current) {
+    $('messages').prepend(...items);
+  }
+}
+
+function messageItem(message) {
+  return el('li', { className: 'msg' }, [
+    el('span', { className: 'avatar', textContent: message.from.slice(0, 1).toUpperCase() }),
+    el('div', { className: 'body' }, [
+      el('div', { className: 'meta' }, [
+        el('span', { className: 'who', textContent: message.from }),
+        badge(message.replica, 'via '),
+        el('time', { textContent: new Date(message.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
+      ]),
+      el('div', { className: 'text', textContent: textOf(message.payload) }),
+    ]),
+  ]);
 }
 
 function textOf(payload) {

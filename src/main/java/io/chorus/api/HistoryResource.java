@@ -15,9 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.chorus.ChorusConfig;
-import io.chorus.history.History;
 import io.chorus.history.HistoryRead;
+import io.chorus.history.RecentHistory;
 import io.chorus.history.StreamName;
 import io.chorus.protocol.Names;
 import io.chorus.protocol.StreamPosition;
@@ -33,14 +32,10 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = "bearer")
 public class HistoryResource {
 
-    private final History history;
-    private final String broadcastChannel;
-    private final int maxLimit;
+    private final RecentHistory history;
 
-    HistoryResource(History history, ChorusConfig config) {
+    HistoryResource(RecentHistory history) {
         this.history = history;
-        this.broadcastChannel = config.channel();
-        this.maxLimit = config.history().pageSize();
     }
 
     @GET
@@ -59,7 +54,7 @@ public class HistoryResource {
         if (!Names.isRoom(room)) {
             return Uni.createFrom().item(ApiError.badRequest("invalid room name"));
         }
-        return read(StreamName.room(room), since, epoch, limit);
+        return read(history.streamOf(room), since, epoch, limit);
     }
 
     @GET
@@ -70,21 +65,18 @@ public class HistoryResource {
     @APIResponse(responseCode = "503", description = "History is unavailable (Redis is away)")
     public Uni<Response> broadcast(@QueryParam("since") Long since, @QueryParam("epoch") String epoch,
             @QueryParam("limit") @DefaultValue("50") int limit) {
-        return read(StreamName.broadcast(broadcastChannel), since, epoch, limit);
+        return read(history.streamOf(null), since, epoch, limit);
     }
 
     private Uni<Response> read(StreamName stream, Long since, String epoch, int limit) {
-        if (limit < 1 || limit > maxLimit) {
-            return Uni.createFrom().item(ApiError.badRequest("limit must be 1.." + maxLimit));
+        if (limit < 1 || limit > history.pageSize()) {
+            return Uni.createFrom().item(ApiError.badRequest("limit must be 1.." + history.pageSize()));
         }
         if ((since == null) != (epoch == null) || (since != null && since < 0)) {
             return Uni.createFrom().item(ApiError.badRequest("since and epoch go together; since >= 0"));
         }
-        Uni<HistoryRead> read = since != null
-                ? history.readAfter(stream, new StreamPosition(since, epoch), limit)
-                : history.top(stream).chain(top -> history.readAfter(stream,
-                        new StreamPosition(Math.max(0, top.offset() - limit), top.epoch()), limit));
-        return read.map(r -> Response.ok(json(r)).build())
+        return history.read(stream, since == null ? null : new StreamPosition(since, epoch), limit)
+                .map(r -> Response.ok(json(r)).build())
                 .onFailure().recoverWithItem(() -> ApiError.response(Response.Status.SERVICE_UNAVAILABLE,
                         "history_unavailable", "history is unavailable"));
     }

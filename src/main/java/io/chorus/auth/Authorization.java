@@ -12,13 +12,23 @@ public class Authorization {
 
     private final ChorusConfig.Grants defaults;
     private final String privatePrefix;
+    /** The defaults' permissions, one instance for everyone, when no default pattern names {@code {user}}. */
+    private final Permissions shared;
 
     Authorization(ChorusConfig config) {
         this.defaults = config.auth().defaults();
         this.privatePrefix = config.auth().privatePrefix();
+        boolean personal = java.util.stream.Stream.of(defaults.subscribe(), defaults.publish(), defaults.presence())
+                .flatMap(List::stream).anyMatch(pattern -> pattern.contains("{user}"));
+        this.shared = personal ? null : build("", Grant.DEFAULTS);
     }
 
+    /** A user's permissions; every connection that gets the defaults shares one instance (they hold none of its own). */
     public Permissions permissionsOf(String user, Grant grant) {
+        return grant == Grant.DEFAULTS && shared != null ? shared : build(user, grant);
+    }
+
+    private Permissions build(String user, Grant grant) {
         return new Permissions(
                 patterns(grant.subscribe(), defaults.subscribe(), user),
                 patterns(grant.publish(), defaults.publish(), user),

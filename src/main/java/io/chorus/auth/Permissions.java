@@ -19,6 +19,8 @@ public record Permissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatt
                 return broadcast ? null : "not allowed to publish to everyone";
             }
             return this.publish.covers(publish.room()) ? null : "not allowed to publish to " + publish.room();
+        } else if (command instanceof ClientCommand.History history && history.room() != null) {
+            return subscribe.covers(history.room()) ? null : "not allowed to read " + history.room();
         } else if (command instanceof ClientCommand.ListMembers list) {
             return presence.covers(list.room()) ? null : "not allowed to see who is in " + list.room();
         } else if (command instanceof ClientCommand.ListOnline) {

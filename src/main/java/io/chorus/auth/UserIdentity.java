@@ -78,7 +78,7 @@ public class UserIdentity {
         Optional<String> user = verified != null ? Optional.of(verified)
                 : anonymousMode ? userOf(connection.handshakeRequest()) : Optional.empty();
         user.ifPresent(id -> {
-            Grant grant = connection.userData().get(TokenAuthentication.GRANT);
+            Grant grant = connection.userData().remove(TokenAuthentication.GRANT);
             connection.userData().put(PERMISSIONS, authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));
         });
         return user;

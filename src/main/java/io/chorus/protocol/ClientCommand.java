@@ -42,6 +42,13 @@ public sealed interface ClientCommand {
     record Authenticate(String ref, String token) implements ClientCommand {
     }
 
+    /**
+     * {@code {"type":"history","room":…,"limit":…}}: a room's latest messages (no room: the broadcast stream's), or,
+     * with {@code since}, those after that position; {@code limit} 0 means the server's default.
+     */
+    record History(String ref, String room, StreamPosition since, int limit) implements ClientCommand {
+    }
+
     /** {@code {"type":"online"}}: who is connected, cluster-wide. */
     record ListOnline(String ref) implements ClientCommand {
     }

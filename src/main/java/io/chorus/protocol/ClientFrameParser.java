@@ -45,6 +45,7 @@ public final class ClientFrameParser {
             case "online" -> new ClientCommand.ListOnline(ref);
             case "refresh" -> new ClientCommand.Refresh(ref, text(frame, "token", 8192, ref));
             case "auth" -> new ClientCommand.Authenticate(ref, text(frame, "token", 8192, ref));
+            case "history" -> new ClientCommand.History(ref, optionalRoom(frame, ref), since(frame, ref), limit(frame, ref));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
         };
     }
@@ -96,6 +97,18 @@ public final class ClientFrameParser {
                     "since must be {\"offset\": a non-negative integer, \"epoch\": a string}", ref);
         }
         return new StreamPosition(offset.asLong(), epoch.textValue());
+    }
+
+    /** An optional positive count (0 when absent); the server caps it at its page size. */
+    private static int limit(JsonNode frame, String ref) throws ProtocolException {
+        JsonNode limit = frame.get("limit");
+        if (limit == null || limit.isNull()) {
+            return 0;
+        }
+        if (!limit.isIntegralNumber() || !limit.canConvertToInt() || limit.intValue() < 1) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "limit must be a positive integer", ref);
+        }
+        return limit.intValue();
     }
 
     private static String user(JsonNode frame, String field, String ref) throws ProtocolException {

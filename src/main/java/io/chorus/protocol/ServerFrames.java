@@ -197,6 +197,30 @@ public final class ServerFrames {
         });
     }
 
+    /**
+     * Answers {@code history}: the messages (each the very {@code message} event clients received, written in as it
+     * is), the stream's position now, and whether history still reached back to what was asked.
+     */
+    public static String history(String room, boolean recoverable, StreamPosition position, List<String> messages,
+            String ref) {
+        return write(g -> {
+            start(g, "history");
+            if (room != null) {
+                g.writeStringField("room", room);
+            }
+            g.writeBooleanField("recoverable", recoverable);
+            writePosition(g, position);
+            g.writeArrayFieldStart("messages");
+            for (String message : messages) {
+                g.writeRawValue(message);
+            }
+            g.writeEndArray();
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+        });
+    }
+
     public static String online(long count, List<String> users, String ref) {
         return write(g -> {
             start(g, "online");

@@ -8,6 +8,7 @@ import io.chorus.ChorusConfig;
 import io.chorus.auth.AuthenticationDeadline;
 import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
+import io.chorus.history.RecentHistory;
 import io.chorus.hub.BroadcastSubscriber;
 import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
@@ -49,6 +50,8 @@ public class ChatSocket {
     static final TypedKey<String> USER = TypedKey.forString("chorus.user");
 
     private static final Logger LOG = Logger.getLogger(ChatSocket.class);
+    /** Messages a {@code history} without {@code limit} returns. */
+    private static final int DEFAULT_HISTORY = 50;
     private static final CloseReason INVALID_USER = new CloseReason(1008, "invalid user id");
     private static final CloseReason INVALID_SINCE = new CloseReason(1008, "invalid since/epoch");
 
@@ -66,13 +69,15 @@ public class ChatSocket {
     private final TokenExpiry tokenExpiry;
     private final AuthenticationDeadline deadline;
     private final ConnectionFailures failures;
+    private final RecentHistory history;
     private final ClientFrameParser parser;
     private final String replicaId;
 
     ChatSocket(Publisher publisher, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
             UserRegistry users, UserIdentity identity, ChorusMeters meters, PublishRate publishRate,
             ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, AuthenticationDeadline deadline,
-            ConnectionFailures failures, ChorusConfig config) {
+            ConnectionFailures failures, RecentHistory history, ChorusConfig config) {
+        this.history = history;
         this.deadline = deadline;
         this.failures = failures;
         this.idle = idle;
@@ -211,6 +216,11 @@ public class ChatSocket {
         } else if (command instanceof ClientCommand.ListOnline list) {
             return answer(connection, list.ref(), users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
+        } else if (command instanceof ClientCommand.History read) {
+            return history.read(history.streamOf(read.room()), read.since(), read.limit() == 0 ? DEFAULT_HISTORY : read.limit())
+                    .onItemOrFailure().transformToUni((page, failure) -> connection.sendText(failure == null
+                            ? ServerFrames.history(read.room(), page.recoverable(), page.top(), page.frames(), read.ref())
+                            : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, "history is unavailable", read.ref())));
         } else if (command instanceof ClientCommand.Authenticate auth) {
             return connection.sendText(ServerFrames.error(ErrorCode.ALREADY_AUTHENTICATED,
                     "this connection is already authenticated", auth.ref()));

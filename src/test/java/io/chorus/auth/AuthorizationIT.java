@@ -97,6 +97,8 @@ class AuthorizationIT {
             assertEquals("joined", joinAnswer(client, "team-7.general"));
             assertEquals("joined", joinAnswer(client, "announcements"));
             assertEquals("forbidden", joinAnswer(client, "team-8.general"));
+            assertEquals("forbidden", answer(client, "{\"type\":\"history\",\"room\":\"team-8.general\",\"ref\":\"h\"}", "h")
+                    .get("code").asText(), "no reading a room one may not join");
             assertEquals("forbidden", joinAnswer(client, "announcements-2"));
         }
     }

@@ -35,6 +35,45 @@ class RecoveryTest {
     }
 
     @Test
+    void historyGivesARoomsLatestMessagesThenThoseAfterAPosition() {
+        String room = room();
+        try (TestClient writer = TestClient.connect(base, "writer"); TestClient reader = TestClient.connect(base, "reader")) {
+            for (int i = 1; i <= 5; i++) {
+                writer.send("{\"type\":\"publish\",\"room\":\"" + room + "\",\"ref\":\"w" + i + "\",\"payload\":" + i + "}");
+                writer.next("ack");
+            }
+            reader.send("{\"type\":\"history\",\"room\":\"" + room + "\",\"limit\":3,\"ref\":\"h1\"}");
+            JsonNode latest = reader.next("history");
+            assertEquals("h1", latest.get("ref").asText());
+            assertEquals(room, latest.get("room").asText());
+            assertTrue(latest.get("recoverable").asBoolean());
+            assertEquals(List.of(3, 4, 5), latest.get("messages").findValues("payload").stream().map(JsonNode::asInt).toList());
+            assertEquals(5, latest.get("position").get("offset").asLong());
+            JsonNode third = latest.get("messages").get(0);
+            reader.send("{\"type\":\"history\",\"room\":\"" + room + "\",\"ref\":\"h2\",\"since\":{\"offset\":"
+                    + third.get("offset").asLong() + ",\"epoch\":\"" + third.get("epoch").asText() + "\"}}");
+            assertEquals(List.of(4, 5), reader.next("history").get("messages").findValues("payload").stream()
+                    .map(JsonNode::asInt).toList());
+            assertEquals(0, reader.messagesWithin(QUIET).size(), "reading history is not joining");
+        }
+    }
+
+    @Test
+    void historyFromAnEpochThatIsGoneSaysSoWithNoMessages() {
+        String room = room();
+        try (TestClient client = TestClient.connect(base, "late")) {
+            client.send("{\"type\":\"publish\",\"room\":\"" + room + "\",\"ref\":\"p\",\"payload\":1}");
+            client.next("ack");
+            client.send("{\"type\":\"history\",\"room\":\"" + room + "\",\"ref\":\"h\",\"since\":{\"offset\":0,\"epoch\":\"gone\"}}");
+            JsonNode answer = client.next("history");
+            assertFalse(answer.get("recoverable").asBoolean());
+            assertEquals(0, answer.get("messages").size());
+            client.send("{\"type\":\"history\",\"limit\":0,\"ref\":\"bad\"}");
+            assertEquals("invalid_field", client.next("error").get("code").asText());
+        }
+    }
+
+    @Test
     void roomMessagesCarryConsecutiveOffsetsAndTheEpochRightAfterTheirType() {
         String room = room();
         try (TestClient client = TestClient.connect(base, "positioned")) {
