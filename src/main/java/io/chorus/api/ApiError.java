@@ -3,7 +3,13 @@ package io.chorus.api;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** The body of every refused API call: a stable machine-readable {@code error} code and a human message. */
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The body of every refused API call: a stable machine-readable {@code error} code and a human message. Registered for
+ * reflection: it travels inside a {@code Response}, where the native build cannot see its type.
+ */
+@RegisterForReflection
 public record ApiError(String error, String message) {
 
     static Response response(Response.Status status, String error, String message) {

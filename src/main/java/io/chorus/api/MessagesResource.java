@@ -15,6 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.chorus.hub.Publisher;
 import io.chorus.protocol.Names;
+import io.chorus.protocol.StreamPosition;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /** The server publishes: to everyone, to a room, to one user — the same events, on the same path, as clients' own. */
@@ -23,6 +25,7 @@ import io.smallrye.mutiny.Uni;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Messages")
 @SecurityRequirement(name = "bearer")
+@RegisterForReflection(targets = { Publisher.Published.class, StreamPosition.class }) // answers inside a Response
 public class MessagesResource {
 
     private final Publisher publisher;

@@ -18,6 +18,7 @@ import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.UserRegistry;
 import io.chorus.presence.Members;
 import io.chorus.protocol.Names;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /** Cluster-wide presence: who is in a room, who is online. */
@@ -28,6 +29,7 @@ import io.smallrye.mutiny.Uni;
 public class PresenceResource {
 
     /** How many users are present (exact) and their ids (at most {@code chorus.presence.max-listed}). */
+    @RegisterForReflection // inside a Response: the native build cannot see it
     public record Present(long count, List<String> users) {
         static Present of(Members members) {
             return new Present(members.count(), members.users());

@@ -17,6 +17,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.ChorusConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 
 /**
@@ -50,8 +52,12 @@ public class Webhooks {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder delivered = new LongAdder();
 
-    Webhooks(Vertx vertx, ChorusConfig config) {
+    Webhooks(Vertx vertx, ChorusConfig config, MeterRegistry registry) {
         this.vertx = vertx;
+        FunctionCounter.builder("chorus.pusher.webhooks", this, Webhooks::deliveredCount).tag("outcome", "delivered")
+                .description("Pusher webhooks answered with 2xx").register(registry);
+        FunctionCounter.builder("chorus.pusher.webhooks", this, Webhooks::droppedCount).tag("outcome", "dropped")
+                .description("Pusher webhooks given up on: queue full, or every attempt failed").register(registry);
         var settings = config.pusher().webhooks();
         this.queueSize = Math.max(1, settings.queueSize());
         this.maxAttempts = Math.max(1, settings.maxAttempts());

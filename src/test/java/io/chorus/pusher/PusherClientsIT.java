@@ -270,6 +270,16 @@ class PusherClientsIT {
                 .filter(e -> e.get("channel").asText().equals(channel) && e.get("name").asText().equals("member_added"))
                 .findFirst().orElseThrow();
         assertEquals("erin", added.get("user_id").asText());
+        double delivered = webhooksDelivered(a) + webhooksDelivered(b);
+        assertTrue(delivered >= 4, "the replicas count what they delivered: " + delivered);
+    }
+
+    private static double webhooksDelivered(ReplicaProcess replica) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("^chorus_pusher_webhooks_total\\{[^}]*outcome=\"delivered\"[^}]*\\} ([0-9.eE+-]+)$",
+                        java.util.regex.Pattern.MULTILINE)
+                .matcher(replica.get("/q/metrics"));
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static List<String> names(String channel) {
