@@ -62,6 +62,7 @@ final class LocalGroups {
     private final SharedReads streams;
     private final Duration joinTimeout;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    /** Each connection's groups, as small immutable sets (most connections are in one or two groups). */
     private final Map<WebSocketConnection, Set<String>> groupsOf = new ConcurrentHashMap<>();
 
     private static final class Group {
@@ -167,7 +168,7 @@ final class LocalGroups {
                 }
             }
             if (added) {
-                groupsOf.computeIfAbsent(connection, c -> ConcurrentHashMap.newKeySet()).add(name);
+                groupsOf.compute(connection, (c, names) -> with(names, name));
             }
         }
         Uni<Void> live = group.subscription.whenLive();
@@ -237,10 +238,7 @@ final class LocalGroups {
         if (group == null || !group.members.remove(connection)) {
             return false;
         }
-        groupsOf.computeIfPresent(connection, (c, names) -> {
-            names.remove(name);
-            return names.isEmpty() ? null : names;
-        });
+        groupsOf.computeIfPresent(connection, (c, names) -> without(names, name));
         synchronized (group) {
             group.heldBack.remove(connection);
             group.caughtUpTo.remove(connection);
@@ -256,9 +254,30 @@ final class LocalGroups {
         return true;
     }
 
-    /** The groups a connection is in. */
+    /** The groups a connection is in (an immutable snapshot). */
     Set<String> groupsOf(WebSocketConnection connection) {
-        return Set.copyOf(groupsOf.getOrDefault(connection, Set.of()));
+        return groupsOf.getOrDefault(connection, Set.of());
+    }
+
+    private static Set<String> with(Set<String> names, String name) {
+        if (names == null) {
+            return Set.of(name);
+        }
+        if (names.contains(name)) {
+            return names;
+        }
+        Set<String> more = new HashSet<>(names);
+        more.add(name);
+        return Set.copyOf(more);
+    }
+
+    private static Set<String> without(Set<String> names, String name) {
+        if (!names.contains(name)) {
+            return names;
+        }
+        Set<String> fewer = new HashSet<>(names);
+        fewer.remove(name);
+        return fewer.isEmpty() ? null : Set.copyOf(fewer);
     }
 
     /** Number of groups subscribed on this replica. */
