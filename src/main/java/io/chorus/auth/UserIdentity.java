@@ -70,10 +70,10 @@ public class UserIdentity {
     }
 
     /**
-     * The user id of an authenticated connection, its permissions settled from then on; empty when it has none it
-     * may use.
+     * Settles who an authenticated connection is: its user id, and from then on its permissions
+     * ({@link #permissionsOf}); empty when it has no user id it may use.
      */
-    public Optional<String> userOf(WebSocketConnection connection) {
+    public Optional<String> identify(WebSocketConnection connection) {
         String verified = connection.userData().get(TokenAuthentication.USER);
         Optional<String> user = verified != null ? Optional.of(verified)
                 : anonymousMode ? userOf(connection.handshakeRequest()) : Optional.empty();
@@ -84,7 +84,7 @@ public class UserIdentity {
         return user;
     }
 
-    /** What the connection's user may do; set by {@link #userOf(WebSocketConnection)}. */
+    /** What the connection's user may do; settled by {@link #identify(WebSocketConnection)}. */
     public Permissions permissionsOf(WebSocketConnection connection) {
         return connection.userData().get(PERMISSIONS);
     }

@@ -116,7 +116,7 @@ public class ChatSocket {
      * {@code epoch} query parameters) — the broadcasts it missed, then live ones.
      */
     private Uni<Void> admit(WebSocketConnection connection) {
-        var user = identity.userOf(connection);
+        var user = identity.identify(connection);
         if (user.isEmpty()) {
             return connection.close(INVALID_USER);
         }
