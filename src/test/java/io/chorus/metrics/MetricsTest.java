@@ -45,6 +45,16 @@ class MetricsTest {
     }
 
     @Test
+    void openWebSocketsAreNotHttpRequestsThatNeverEnd() {
+        try (TestClient client = TestClient.connect(base, "meter-upgrade")) {
+            client.publish("\"x\"", "u");
+            client.next("ack");
+            given().when().get("/q/metrics").then().statusCode(200)
+                    .body(org.hamcrest.Matchers.not(containsString("uri=\"/ws\"")));
+        }
+    }
+
+    @Test
     void refusalsAreCountedByReason() {
         String forbidden = "chorus_refused_total\\{[^}]*reason=\"forbidden\"[^}]*\\}";
         double before = value(forbidden);
