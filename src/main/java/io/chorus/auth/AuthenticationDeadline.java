@@ -6,7 +6,6 @@ import io.chorus.ChorusConfig;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Vertx;
 
@@ -17,36 +16,29 @@ import io.vertx.core.Vertx;
 @Singleton
 public class AuthenticationDeadline {
 
-    private static final TypedKey<Long> TIMER = TypedKey.forLong("chorus.auth-deadline");
-
-    private final Vertx vertx;
+    private final ConnectionTimer timer;
     private final long timeoutMillis;
-
     private final ChorusMeters meters;
 
     AuthenticationDeadline(Vertx vertx, ChorusConfig config, ChorusMeters meters) {
+        this.timer = new ConnectionTimer(vertx, "chorus.auth-deadline");
+        this.timeoutMillis = config.auth().handshakeTimeout().toMillis();
         this.meters = meters;
-        this.vertx = vertx;
-        this.timeoutMillis = Math.max(1, config.auth().handshakeTimeout().toMillis());
     }
 
     public void arm(WebSocketConnection connection) {
-        long timer = vertx.setTimer(timeoutMillis, id -> {
-            if (connection.userData().remove(TIMER) != null && connection.isOpen()) {
+        timer.arm(connection, timeoutMillis, () -> {
+            if (connection.isOpen()) {
                 meters.refused(Refusal.AUTHENTICATION);
                 connection.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
                 }, failure -> {
                 });
             }
         });
-        connection.userData().put(TIMER, timer);
     }
 
     /** The connection authenticated, or closed. */
     public void disarm(WebSocketConnection connection) {
-        Long timer = connection.userData().remove(TIMER);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
+        timer.cancel(connection);
     }
 }

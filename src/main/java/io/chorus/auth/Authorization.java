@@ -1,6 +1,7 @@
 package io.chorus.auth;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import jakarta.inject.Singleton;
 
@@ -18,7 +19,7 @@ public class Authorization {
     Authorization(ChorusConfig config) {
         this.defaults = config.auth().defaults();
         this.privatePrefix = config.auth().privatePrefix();
-        boolean personal = java.util.stream.Stream.of(defaults.subscribe(), defaults.publish(), defaults.presence())
+        boolean personal = Stream.of(defaults.subscribe(), defaults.publish(), defaults.presence())
                 .flatMap(List::stream).anyMatch(pattern -> pattern.contains("{user}"));
         this.shared = personal ? null : build("", Grant.DEFAULTS);
     }

@@ -3,7 +3,6 @@ package io.chorus.auth;
 import jakarta.inject.Singleton;
 
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -15,13 +14,11 @@ import io.vertx.core.Vertx;
 @Singleton
 public class TokenExpiry {
 
-    private static final TypedKey<Long> TIMER = TypedKey.forLong("chorus.token-timer");
-
-    private final Vertx vertx;
+    private final ConnectionTimer timer;
     private final TokenVerifier verifier;
 
     TokenExpiry(Vertx vertx, TokenVerifier verifier) {
-        this.vertx = vertx;
+        this.timer = new ConnectionTimer(vertx, "chorus.token-timer");
         this.verifier = verifier;
     }
 
@@ -31,8 +28,7 @@ public class TokenExpiry {
         if (expires == null || expires <= 0) {
             return;
         }
-        long delay = Math.max(1, expires * 1000 - System.currentTimeMillis());
-        long timer = vertx.setTimer(delay, id -> {
+        timer.arm(connection, expires * 1000 - System.currentTimeMillis(), () -> {
             Long now = connection.userData().get(TokenAuthentication.EXPIRES);
             if (now != null && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
                 connection.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
@@ -40,10 +36,6 @@ public class TokenExpiry {
                 });
             }
         });
-        Long previous = connection.userData().put(TIMER, timer);
-        if (previous != null) {
-            vertx.cancelTimer(previous);
-        }
     }
 
     /** Replaces the connection's token with a fresh one for the same user; the item is the new expiry. */
@@ -60,9 +52,6 @@ public class TokenExpiry {
 
     /** Disarms the close (the connection closed). */
     public void forget(WebSocketConnection connection) {
-        Long timer = connection.userData().remove(TIMER);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
+        timer.cancel(connection);
     }
 }

@@ -125,39 +125,58 @@ public class Fanout {
      */
     public void write(Iterable<WebSocketConnection> connections, String text) {
         Frame frame = new Frame(text);
-        EventLoop[] loops = new EventLoop[4];
-        List<List<Target>> batches = new ArrayList<>(4);
-        int count = 0;
+        List<Batch> batches = new ArrayList<>(4);
+        Batch last = null;
         for (WebSocketConnection connection : connections) {
             Outlet outlet = connection.userData().get(OUTLET);
             if (outlet == null) {
                 sendText(connection, text);
                 continue;
             }
-            int i = 0;
-            while (i < count && loops[i] != outlet.loop) {
-                i++;
+            if (last == null || last.loop != outlet.loop) {
+                last = batchOf(batches, outlet.loop, frame);
             }
-            if (i == count) {
-                if (count == loops.length) {
-                    loops = java.util.Arrays.copyOf(loops, count * 2);
-                }
-                loops[count++] = outlet.loop;
-                batches.add(new ArrayList<>());
-            }
-            batches.get(i).add(new Target(connection, outlet));
+            last.connections.add(connection);
+            last.outlets.add(outlet);
         }
-        for (int i = 0; i < count; i++) {
-            List<Target> batch = batches.get(i);
-            if (loops[i].inEventLoop()) {
-                batch.forEach(target -> writeOnLoop(target.connection(), target.outlet(), frame));
+        for (Batch batch : batches) {
+            if (batch.loop.inEventLoop()) {
+                batch.run();
             } else {
-                loops[i].execute(() -> batch.forEach(target -> writeOnLoop(target.connection(), target.outlet(), frame)));
+                batch.loop.execute(batch);
             }
         }
     }
 
-    private record Target(WebSocketConnection connection, Outlet outlet) {
+    private Batch batchOf(List<Batch> batches, EventLoop loop, Frame frame) {
+        for (Batch batch : batches) {
+            if (batch.loop == loop) {
+                return batch;
+            }
+        }
+        Batch batch = new Batch(loop, frame);
+        batches.add(batch);
+        return batch;
+    }
+
+    /** One frame for the connections of one event loop, written there in one task. */
+    private final class Batch implements Runnable {
+        private final EventLoop loop;
+        private final Frame frame;
+        private final List<WebSocketConnection> connections = new ArrayList<>();
+        private final List<Outlet> outlets = new ArrayList<>();
+
+        Batch(EventLoop loop, Frame frame) {
+            this.loop = loop;
+            this.frame = frame;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < connections.size(); i++) {
+                writeOnLoop(connections.get(i), outlets.get(i), frame);
+            }
+        }
     }
 
     public void write(WebSocketConnection connection, String text) {

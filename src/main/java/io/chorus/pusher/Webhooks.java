@@ -83,30 +83,20 @@ public class Webhooks {
     }
 
     void clientEvent(PusherApp app, String channel, String event, JsonNode data, String socketId, String user) {
-        if (app.webhookUrl() == null) {
-            return;
-        }
-        long now = System.currentTimeMillis();
-        enqueue(app, PusherFrames.json(g -> {
-            g.writeStartObject();
-            g.writeNumberField("time_ms", now);
-            g.writeArrayFieldStart("events");
-            g.writeStartObject();
-            g.writeStringField("name", "client_event");
-            g.writeStringField("channel", channel);
+        send(app, "client_event", channel, user, g -> {
             g.writeStringField("event", event);
             g.writeStringField("data", PusherFrames.dataText(data));
             g.writeStringField("socket_id", socketId);
-            if (user != null) {
-                g.writeStringField("user_id", user);
-            }
-            g.writeEndObject();
-            g.writeEndArray();
-            g.writeEndObject();
-        }));
+        });
     }
 
     private void send(PusherApp app, String name, String channel, String user) {
+        send(app, name, channel, user, g -> {
+        });
+    }
+
+    /** Queues one event in Pusher's envelope, {@code {"time_ms":…,"events":[{name, channel, …, user_id}]}}. */
+    private void send(PusherApp app, String name, String channel, String user, PusherFrames.Body fields) {
         if (app.webhookUrl() == null) {
             return;
         }
@@ -118,6 +108,7 @@ public class Webhooks {
             g.writeStartObject();
             g.writeStringField("name", name);
             g.writeStringField("channel", channel);
+            fields.write(g);
             if (user != null) {
                 g.writeStringField("user_id", user);
             }

@@ -207,20 +207,19 @@ public class ChatSocket {
             return rooms.leave(leave.room(), connection)
                     .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
         } else if (command instanceof ClientCommand.ListMembers list) {
-            return answer(connection, list.ref(), rooms.members(list.room())
+            return answer(connection, list.ref(), "presence", rooms.members(list.room())
                     .map(members -> ServerFrames.members(list.room(), members.users(), list.ref())));
         } else if (command instanceof ClientCommand.Refresh refresh) {
             return tokenExpiry.refresh(connection, user, refresh.token()).onItemOrFailure().transformToUni(
                     (expires, failure) -> connection.sendText(failure == null ? ServerFrames.refreshed(expires, refresh.ref())
                             : ServerFrames.error(ErrorCode.INVALID_TOKEN, failure.getMessage(), refresh.ref())));
         } else if (command instanceof ClientCommand.ListOnline list) {
-            return answer(connection, list.ref(), users.online()
+            return answer(connection, list.ref(), "presence", users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
         } else if (command instanceof ClientCommand.History read) {
-            return history.read(history.streamOf(read.room()), read.since(), read.limit() == 0 ? DEFAULT_HISTORY : read.limit())
-                    .onItemOrFailure().transformToUni((page, failure) -> connection.sendText(failure == null
-                            ? ServerFrames.history(read.room(), page.recoverable(), page.top(), page.frames(), read.ref())
-                            : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, "history is unavailable", read.ref())));
+            int limit = read.limit() == 0 ? DEFAULT_HISTORY : read.limit();
+            return answer(connection, read.ref(), "history", history.read(history.streamOf(read.room()), read.since(), limit)
+                    .map(page -> ServerFrames.history(read.room(), page.recoverable(), page.top(), page.frames(), read.ref())));
         } else if (command instanceof ClientCommand.Authenticate auth) {
             return connection.sendText(ServerFrames.error(ErrorCode.ALREADY_AUTHENTICATED,
                     "this connection is already authenticated", auth.ref()));
@@ -262,9 +261,10 @@ public class ChatSocket {
         });
     }
 
-    private static Uni<Void> answer(WebSocketConnection connection, String ref, Uni<String> reply) {
+    /** Sends the reply a read of Redis-backed state produced, or {@code backplane_unavailable} naming what failed. */
+    private static Uni<Void> answer(WebSocketConnection connection, String ref, String what, Uni<String> reply) {
         return reply.onItemOrFailure().transformToUni((frame, failure) -> connection.sendText(failure == null ? frame
-                : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, "presence is unavailable", ref)));
+                : ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE, what + " is unavailable", ref)));
     }
 
     /** A pong (the answer to the server's pings) shows the client is alive. */
