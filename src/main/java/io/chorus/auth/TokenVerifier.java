@@ -11,6 +11,7 @@ import jakarta.json.JsonValue;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
@@ -33,8 +34,8 @@ public class TokenVerifier {
 
     private final JWTParser parser;
 
-    TokenVerifier(JWTParser parser) {
-        this.parser = parser;
+    TokenVerifier(JwtVerificationSettings settings) {
+        this.parser = new DefaultJWTParser(settings.contextInfo());
     }
 
     /** The verified token, or a failure saying why it was refused. */

@@ -35,10 +35,14 @@ public class UserIdentity {
     private final Authorization authorization;
     private final AtomicLong anonymous = new AtomicLong();
 
-    UserIdentity(ChorusConfig config, TokenVerifier verifier, Authorization authorization) {
+    private final boolean keyConfigured;
+
+    UserIdentity(ChorusConfig config, TokenVerifier verifier, Authorization authorization,
+            JwtVerificationSettings jwt) {
         this.anonymousMode = config.auth().anonymous();
         this.verifier = verifier;
         this.authorization = authorization;
+        this.keyConfigured = jwt.hasKey();
     }
 
     void announce(@Observes StartupEvent event) {
@@ -48,6 +52,10 @@ public class UserIdentity {
         } else {
             LOG.info("Authentication: JWT required (?token= or a first 'auth' frame), verified with the "
                     + "mp.jwt.verify.* settings");
+            if (!keyConfigured) {
+                LOG.warn("Authentication: no verification key is configured (mp.jwt.verify.publickey, "
+                        + "mp.jwt.verify.publickey.location or smallrye.jwt.verify.key.location): every token is refused");
+            }
         }
     }
 

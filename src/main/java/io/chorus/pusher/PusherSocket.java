@@ -13,6 +13,7 @@ import io.chorus.hub.IdleConnections;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.protocol.CloseCodes;
+import io.chorus.transport.ChannelCapture;
 import io.chorus.transport.ConnectionFailures;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -85,6 +86,7 @@ public class PusherSocket {
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection, @PathParam String key) {
+        ChannelCapture.releaseUpgradeHeaders(connection);
         var app = apps.byKey(key);
         if (app.isEmpty()) {
             return refuse(connection, UNKNOWN_APP);

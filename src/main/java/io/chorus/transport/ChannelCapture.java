@@ -6,7 +6,10 @@ import io.chorus.hub.Fanout;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
@@ -18,12 +21,17 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
+ * <li>lets go of the upgrade request's headers once the connection is open ({@link #releaseUpgradeHeaders}): Vert.x
+ * keeps them for the connection's life, and websockets-next has already copied them into the connection's
+ * {@code handshakeRequest()}. A browser sends a dozen; held twice, they were ~1 KiB of every idle connection.</li>
  * </ul>
  * Vert.x internals ({@code ConnectionBase}): should they change, connections simply have no outlet and Fanout writes
  * through Quarkus' {@code sendText}.
  */
 @Singleton
-class ChannelCapture implements HttpUpgradeCheck {
+public class ChannelCapture implements HttpUpgradeCheck {
+
+    private static final TypedKey<MultiMap> UPGRADE_HEADERS = new TypedKey<>("chorus.upgrade-headers");
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
@@ -36,6 +44,15 @@ class ChannelCapture implements HttpUpgradeCheck {
                 pipeline.remove(idle);
             }
         }
+        context.userData().put(UPGRADE_HEADERS, context.httpRequest().headers());
         return CheckResult.permitUpgrade();
+    }
+
+    /** Empties the upgrade request's header map, which nothing reads once the connection is open (@OnOpen). */
+    public static void releaseUpgradeHeaders(WebSocketConnection connection) {
+        MultiMap headers = connection.userData().remove(UPGRADE_HEADERS);
+        if (headers != null) {
+            headers.clear();
+        }
     }
 }

@@ -102,6 +102,7 @@ public class ChatSocket {
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
+        ChannelCapture.releaseUpgradeHeaders(connection);
         idle.seen(connection);
         if (identity.awaitsToken(connection)) {
             deadline.arm(connection);
