@@ -15,11 +15,16 @@ import io.chorus.protocol.CloseCodes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -29,12 +34,14 @@ import io.quarkus.websockets.next.WebSocketConnection;
  * {@code 4008} once {@code chorus.limits.max-pending-frames} of its frames are unwritten, instead of growing the
  * heap; everyone else keeps receiving.
  * <p>
- * A frame for many connections is turned into UTF-8 bytes once, and its writes are spread over the connections' own
- * event loops: one task per event loop writes to that loop's connections, so a broadcast uses every core and a
- * connection is only ever written to from its own thread. The writes go straight into each connection's Netty
- * pipeline (its {@link Outlet}, captured at the upgrade) as a text frame over a shared buffer — no per-connection
- * encoding and no reactive wrapper per send. A connection without an outlet is written through its
- * {@code sendText}.
+ * A frame for many connections is encoded once — UTF-8, behind its WebSocket header — and its writes are spread over
+ * the connections' own event loops: one task per event loop writes to that loop's connections, so a broadcast uses
+ * every core and a connection is only ever written to from its own thread. The encoded bytes go straight into each
+ * connection's Netty pipeline (its {@link Outlet}, captured at the upgrade) below the WebSocket frame encoder: per
+ * connection, a write is a retained view of the shared buffer and a flush — no encoding, no promise, no listener, no
+ * reactive wrapper. How many frames a connection has not taken yet is read off its channel's outbound buffer. A
+ * connection with a WebSocket extension encoder in its pipeline (compression, never negotiated by Chorus) gets a text
+ * frame above the encoders instead; one without an outlet is written through its {@code sendText}.
  */
 @Singleton
 public class Fanout {
@@ -56,32 +63,66 @@ public class Fanout {
     }
 
     /**
-     * A connection's way out: the Netty context its writes enter the pipeline at (the one Vert.x writes from), its
-     * event loop, and how many of its frames are written but not yet sent — one object, found with one lookup.
+     * A connection's way out: its channel, its event loop, and the Netty context its writes enter the pipeline at —
+     * one object, found with one lookup.
      */
-    public static final class Outlet implements ChannelFutureListener {
+    public static final class Outlet {
         private final Channel channel;
         private final EventLoop loop;
-        private final AtomicInteger pending = new AtomicInteger();
+        private final ChannelPromise noPromise;
         private ChannelHandlerContext context; // resolved on the loop at the first write, once the upgrade is done
+        private boolean encoded; // whether writes at context take encoded frame bytes (else a TextWebSocketFrame)
 
         private Outlet(Channel channel) {
             this.channel = channel;
             this.loop = channel.eventLoop();
+            // failed writes (the peer is gone) are not reported: the connection's close does that
+            this.noPromise = new VoidChannelPromise(channel, false);
         }
 
-        /** Where writes enter the pipeline: Vert.x's own handler, so they pass exactly what its writes pass. */
+        /**
+         * Where writes enter the pipeline: just below the WebSocket frame encoder, so already-encoded frames skip it;
+         * or, when a WebSocket extension encoder sits above it, Vert.x's own handler, so frames pass what Vert.x's
+         * writes pass.
+         */
         private ChannelHandlerContext context() {
             if (context == null) {
-                ChannelHandlerContext vertx = channel.pipeline().context(VERTX_HANDLER);
-                context = vertx != null ? vertx : channel.pipeline().lastContext();
+                ChannelPipeline pipeline = channel.pipeline();
+                ChannelHandlerContext encoder = pipeline.context(WebSocketFrameEncoder.class);
+                if (encoder != null && !hasExtensionEncoder(pipeline)) {
+                    context = encoder;
+                    encoded = true;
+                } else {
+                    ChannelHandlerContext vertx = pipeline.context(VERTX_HANDLER);
+                    context = vertx != null ? vertx : pipeline.lastContext();
+                }
             }
             return context;
         }
 
-        @Override
-        public void operationComplete(ChannelFuture future) {
-            pending.decrementAndGet();
+        private static boolean hasExtensionEncoder(ChannelPipeline pipeline) {
+            for (var entry : pipeline) {
+                ChannelHandler handler = entry.getValue();
+                if (handler instanceof WebSocketExtensionEncoder) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Frames flushed to the channel that the socket has not taken yet. */
+        private int unsent() {
+            ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+            return buffer == null ? 0 : buffer.size();
+        }
+
+        private void write(Frame frame) {
+            ChannelHandlerContext at = context();
+            if (encoded) {
+                at.writeAndFlush(frame.wire().retainedDuplicate(), noPromise);
+            } else {
+                at.writeAndFlush(new TextWebSocketFrame(true, 0, frame.payload().retainedDuplicate()), noPromise);
+            }
         }
     }
 
@@ -90,10 +131,14 @@ public class Fanout {
         return new Outlet(channel);
     }
 
-    /** A frame's text, and its UTF-8 bytes once a write needs them: encode once, write to many. */
+    /**
+     * A frame's text, and its bytes once a write needs them: encode once, write to many. The bytes are never released,
+     * so every write may take a retained view of them.
+     */
     public static final class Frame {
         private final String text;
-        private volatile ByteBuf bytes;
+        private volatile ByteBuf payload;
+        private volatile ByteBuf wire;
 
         public Frame(String text) {
             this.text = text;
@@ -103,19 +148,52 @@ public class Fanout {
             return text;
         }
 
-        /** The UTF-8 bytes, encoded on first use; never released, so every write may take a retained slice. */
-        ByteBuf bytes() {
-            ByteBuf encoded = bytes;
-            if (encoded == null) {
+        /** The text as UTF-8. */
+        ByteBuf payload() {
+            ByteBuf bytes = payload;
+            if (bytes == null) {
                 synchronized (this) {
-                    encoded = bytes;
-                    if (encoded == null) {
-                        encoded = Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
-                        bytes = encoded;
+                    bytes = payload;
+                    if (bytes == null) {
+                        bytes = Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+                        payload = bytes;
                     }
                 }
             }
-            return encoded;
+            return bytes;
+        }
+
+        /** The whole WebSocket frame as a server sends it (RFC 6455 5.2: FIN, text opcode, unmasked, length). */
+        ByteBuf wire() {
+            ByteBuf bytes = wire;
+            if (bytes == null) {
+                synchronized (this) {
+                    bytes = wire;
+                    if (bytes == null) {
+                        bytes = textFrame(payload());
+                        wire = bytes;
+                    }
+                }
+            }
+            return bytes;
+        }
+
+        private static ByteBuf textFrame(ByteBuf payload) {
+            int length = payload.readableBytes();
+            int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+            ByteBuf frame = Unpooled.buffer(header + length);
+            frame.writeByte(0x81); // FIN, text
+            if (length < 126) {
+                frame.writeByte(length);
+            } else if (length <= 0xFFFF) {
+                frame.writeByte(126);
+                frame.writeShort(length);
+            } else {
+                frame.writeByte(127);
+                frame.writeLong(length);
+            }
+            frame.writeBytes(payload, payload.readerIndex(), length);
+            return frame;
         }
     }
 
@@ -173,9 +251,13 @@ public class Fanout {
 
         @Override
         public void run() {
+            int wrote = 0;
             for (int i = 0; i < connections.size(); i++) {
-                writeOnLoop(connections.get(i), outlets.get(i), frame);
+                if (writeOnLoop(connections.get(i), outlets.get(i), frame)) {
+                    wrote++;
+                }
             }
+            written.add(wrote);
         }
     }
 
@@ -189,26 +271,29 @@ public class Fanout {
         if (outlet == null) {
             sendText(connection, frame.text());
         } else if (outlet.loop.inEventLoop()) {
-            writeOnLoop(connection, outlet, frame);
+            writeOne(connection, outlet, frame);
         } else {
-            outlet.loop.execute(() -> writeOnLoop(connection, outlet, frame));
+            outlet.loop.execute(() -> writeOne(connection, outlet, frame));
         }
     }
 
-    /** On the connection's event loop: checks its queue and writes the shared bytes to its channel. */
-    private void writeOnLoop(WebSocketConnection connection, Outlet outlet, Frame frame) {
+    private void writeOne(WebSocketConnection connection, Outlet outlet, Frame frame) {
+        if (writeOnLoop(connection, outlet, frame)) {
+            written.increment();
+        }
+    }
+
+    /** On the connection's event loop: checks its queue and writes the shared bytes to its channel; true if written. */
+    private boolean writeOnLoop(WebSocketConnection connection, Outlet outlet, Frame frame) {
         if (!connection.isOpen()) {
-            return; // checked on the loop that closes it: nothing follows a close frame
+            return false; // checked on the loop that closes it: nothing follows a close frame
         }
-        if (outlet.pending.incrementAndGet() > maxPending) {
-            outlet.pending.decrementAndGet();
+        if (outlet.unsent() >= maxPending) {
             closeSlowConsumer(connection);
-            return;
+            return false;
         }
-        written.increment();
-        ChannelHandlerContext context = outlet.context();
-        context.writeAndFlush(new TextWebSocketFrame(true, 0, frame.bytes().retainedDuplicate()),
-                context.newPromise().addListener(outlet));
+        outlet.write(frame);
+        return true;
     }
 
     /** The path for connections without an outlet: Quarkus' own send, still bounded. */
