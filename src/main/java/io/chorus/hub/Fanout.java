@@ -121,7 +121,7 @@ public class Fanout {
             if (encoded) {
                 at.writeAndFlush(frame.wire().retainedDuplicate(), noPromise);
             } else {
-                at.writeAndFlush(new TextWebSocketFrame(true, 0, frame.payload().retainedDuplicate()), noPromise);
+                at.writeAndFlush(new TextWebSocketFrame(true, 0, frame.retainedPayload()), noPromise);
             }
         }
     }
@@ -137,7 +137,6 @@ public class Fanout {
      */
     public static final class Frame {
         private final String text;
-        private volatile ByteBuf payload;
         private volatile ByteBuf wire;
 
         public Frame(String text) {
@@ -148,21 +147,6 @@ public class Fanout {
             return text;
         }
 
-        /** The text as UTF-8. */
-        ByteBuf payload() {
-            ByteBuf bytes = payload;
-            if (bytes == null) {
-                synchronized (this) {
-                    bytes = payload;
-                    if (bytes == null) {
-                        bytes = Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
-                        payload = bytes;
-                    }
-                }
-            }
-            return bytes;
-        }
-
         /** The whole WebSocket frame as a server sends it (RFC 6455 5.2: FIN, text opcode, unmasked, length). */
         ByteBuf wire() {
             ByteBuf bytes = wire;
@@ -170,7 +154,7 @@ public class Fanout {
                 synchronized (this) {
                     bytes = wire;
                     if (bytes == null) {
-                        bytes = textFrame(payload());
+                        bytes = textFrame(text.getBytes(StandardCharsets.UTF_8));
                         wire = bytes;
                     }
                 }
@@ -178,8 +162,16 @@ public class Fanout {
             return bytes;
         }
 
-        private static ByteBuf textFrame(ByteBuf payload) {
-            int length = payload.readableBytes();
+        /** A retained view of the UTF-8 text alone, behind the frame's header. */
+        ByteBuf retainedPayload() {
+            ByteBuf frame = wire();
+            int lengthCode = frame.getByte(1) & 0x7F; // 126: 16-bit length follows, 127: 64-bit
+            int header = lengthCode == 126 ? 4 : lengthCode == 127 ? 10 : 2;
+            return frame.retainedSlice(header, frame.readableBytes() - header);
+        }
+
+        private static ByteBuf textFrame(byte[] payload) {
+            int length = payload.length;
             int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
             ByteBuf frame = Unpooled.buffer(header + length);
             frame.writeByte(0x81); // FIN, text
@@ -192,7 +184,7 @@ public class Fanout {
                 frame.writeByte(127);
                 frame.writeLong(length);
             }
-            frame.writeBytes(payload, payload.readerIndex(), length);
+            frame.writeBytes(payload);
             return frame;
         }
     }
