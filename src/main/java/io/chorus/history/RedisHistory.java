@@ -3,7 +3,7 @@ package io.chorus.history;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.chorus.protocol.ServerFrames;
 import io.chorus.redis.LuaScript;
@@ -82,7 +82,11 @@ public final class RedisHistory implements History {
         return Long.toString(Math.max(1, ttl.toSeconds()));
     }
 
+    /**
+     * An epoch for the stream should the script have to create it: 8 random hex digits, as many as before, from a
+     * thread-local generator (a UUID here read the system's secure random source on every publish).
+     */
     private static String newEpoch() {
-        return UUID.randomUUID().toString().substring(0, 8);
+        return Long.toHexString(0x1_0000_0000L | (ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL)).substring(1);
     }
 }
