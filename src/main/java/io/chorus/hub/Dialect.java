@@ -14,8 +14,11 @@ public interface Dialect {
 
     TypedKey<Dialect> KEY = new TypedKey<>("chorus.dialect");
 
-    /** A frame in the dialect, and a mark the dialect may use to keep it from some connections (null: none). */
-    record Translation(String text, String skip) {
+    /**
+     * A frame in the dialect, and a mark of the dialect's own that {@link #accepts} reads to keep it from some
+     * connections (null: none).
+     */
+    record Translation(String text, Object skip) {
     }
 
     /** The native room frame in this dialect, or null when the dialect has nothing to say for it. */

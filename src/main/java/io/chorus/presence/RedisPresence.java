@@ -60,7 +60,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
         this.keyPrefix = keyPrefix;
         this.ttl = ttl;
         this.heartbeatTimer = vertx.setPeriodic(Math.max(100, heartbeat.toMillis()) / SLICES + 1,
-                id -> heartbeat(tick++ % SLICES));
+                id -> heartbeat(tick = (tick + 1) % SLICES));
     }
 
     @Override

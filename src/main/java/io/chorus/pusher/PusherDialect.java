@@ -30,6 +30,14 @@ public class PusherDialect implements Dialect {
     static final CloseReason OVER_CAPACITY = new CloseReason(4100, "Over capacity");
     static final CloseReason PONG_NOT_RECEIVED = new CloseReason(4201, "Pong reply not received");
 
+    /** Keeps an event from the socket that caused it (a client event, or an HTTP trigger naming a socket_id). */
+    private record SkipSocket(String socketId) {
+    }
+
+    /** Keeps a presence event from the sockets present in the channel as that very user. */
+    private record SkipUser(String user) {
+    }
+
     @Override
     public Translation translate(String room, String frame) {
         JsonNode event;
@@ -50,7 +58,9 @@ public class PusherDialect implements Dialect {
                     data = payload.get("data");
                 }
                 String from = presence && event.path("from").isTextual() ? event.get("from").textValue() : null;
-                String except = event.path("except").isTextual() ? "socket:" + event.get("except").textValue() : null;
+                SkipSocket except = event.path("except").isTextual()
+                        ? new SkipSocket(event.get("except").textValue())
+                        : null;
                 return new Translation(PusherFrames.event(name, channel, PusherFrames.dataText(data), from), except);
             }
             case "member_joined" -> {
@@ -60,14 +70,14 @@ public class PusherDialect implements Dialect {
                 String user = event.path("user").asText();
                 JsonNode info = event.get("info");
                 return new Translation(PusherFrames.memberAdded(channel, user, info == null ? null : info.toString()),
-                        "user:" + user);
+                        new SkipUser(user));
             }
             case "member_left" -> {
                 if (!presence) {
                     return null;
                 }
                 String user = event.path("user").asText();
-                return new Translation(PusherFrames.memberRemoved(channel, user), "user:" + user);
+                return new Translation(PusherFrames.memberRemoved(channel, user), new SkipUser(user));
             }
             default -> {
                 return null;
@@ -77,19 +87,15 @@ public class PusherDialect implements Dialect {
 
     @Override
     public boolean accepts(WebSocketConnection connection, String room, Translation translation) {
-        String skip = translation.skip();
-        if (skip == null) {
-            return true;
-        }
-        PusherSession session = PusherSession.of(connection);
+        Object skip = translation.skip();
+        PusherSession session = skip == null ? null : PusherSession.of(connection);
         if (session == null) {
             return true;
         }
-        if (skip.startsWith("socket:")) {
-            return !skip.equals("socket:" + session.socketId);
+        if (skip instanceof SkipSocket socket) {
+            return !socket.socketId().equals(session.socketId);
         }
-        String user = session.userIn(room);
-        return user == null || !skip.equals("user:" + user);
+        return !(skip instanceof SkipUser user) || !user.user().equals(session.userIn(room));
     }
 
     @Override
