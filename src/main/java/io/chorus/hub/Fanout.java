@@ -194,13 +194,17 @@ public class Fanout {
      * loop, in call order, so every connection sees frames in the order they were handed over here.
      */
     public void write(Iterable<WebSocketConnection> connections, String text) {
-        Frame frame = new Frame(text);
+        write(connections, new Frame(text));
+    }
+
+    /** As {@link #write(Iterable, String)}, for a frame that may already be encoded. */
+    public void write(Iterable<WebSocketConnection> connections, Frame frame) {
         List<Batch> batches = new ArrayList<>(4);
         Batch last = null;
         for (WebSocketConnection connection : connections) {
             Outlet outlet = connection.userData().get(OUTLET);
             if (outlet == null) {
-                sendText(connection, text);
+                sendText(connection, frame.text());
                 continue;
             }
             if (last == null || last.loop != outlet.loop) {
@@ -250,28 +254,6 @@ public class Fanout {
                 }
             }
             written.add(wrote);
-        }
-    }
-
-    public void write(WebSocketConnection connection, String text) {
-        write(connection, new Frame(text));
-    }
-
-    /** Writes a frame to one connection, on the connection's event loop. */
-    public void write(WebSocketConnection connection, Frame frame) {
-        Outlet outlet = connection.userData().get(OUTLET);
-        if (outlet == null) {
-            sendText(connection, frame.text());
-        } else if (outlet.loop.inEventLoop()) {
-            writeOne(connection, outlet, frame);
-        } else {
-            outlet.loop.execute(() -> writeOne(connection, outlet, frame));
-        }
-    }
-
-    private void writeOne(WebSocketConnection connection, Outlet outlet, Frame frame) {
-        if (writeOnLoop(connection, outlet, frame)) {
-            written.increment();
         }
     }
 

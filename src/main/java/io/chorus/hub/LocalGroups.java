@@ -357,9 +357,10 @@ final class LocalGroups {
                     group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
                 }
             } else {
-                outgoing.writeTo(member);
+                outgoing.add(member);
             }
         }
+        outgoing.send();
     }
 
     /** After the backplane came back: deliver from history what was published while it was away. */
@@ -402,37 +403,56 @@ final class LocalGroups {
         });
     }
 
-    /** One frame on its way to a group's members: native text, translated at most once for a dialect's members. */
+    /**
+     * One frame on its way to some of a group's members: the native text for most, translated at most once for each
+     * dialect its recipients speak; each audience is handed to {@link Fanout} in one batched write.
+     */
     private final class Outgoing {
         private final String group;
         private final String frame;
-        private Fanout.Frame encoded;
-        private Dialect dialect;
-        private Dialect.Translation translation;
-        private Fanout.Frame translated;
+        private final List<WebSocketConnection> natives = new ArrayList<>();
+        private Map<Dialect, Translated> translated; // most frames have no dialect recipient
+
+        private record Translated(Dialect.Translation translation, List<WebSocketConnection> recipients) {
+        }
 
         Outgoing(String group, String frame) {
             this.group = group;
             this.frame = frame;
         }
 
-        void writeTo(WebSocketConnection connection) {
+        void add(WebSocketConnection connection) {
             Dialect spoken = connection.userData().get(Dialect.KEY);
             if (spoken == null) {
-                if (encoded == null) {
-                    encoded = new Fanout.Frame(frame);
-                }
-                fanout.write(connection, encoded);
+                natives.add(connection);
                 return;
             }
-            if (spoken != dialect) {
-                dialect = spoken;
-                translation = spoken.translate(group, frame);
-                translated = translation == null ? null : new Fanout.Frame(translation.text());
+            if (translated == null) {
+                translated = new HashMap<>(2);
             }
-            if (translation != null && spoken.accepts(connection, group, translation)) {
-                fanout.write(connection, translated);
+            Translated in = translated.computeIfAbsent(spoken,
+                    dialect -> new Translated(dialect.translate(group, frame), new ArrayList<>()));
+            if (in.translation() != null && spoken.accepts(connection, group, in.translation())) {
+                in.recipients().add(connection);
             }
+        }
+
+        void send() {
+            if (!natives.isEmpty()) {
+                fanout.write(natives, frame);
+            }
+            if (translated != null) {
+                translated.values().forEach(in -> {
+                    if (!in.recipients().isEmpty()) {
+                        fanout.write(in.recipients(), in.translation().text());
+                    }
+                });
+            }
+        }
+
+        void writeTo(WebSocketConnection connection) {
+            add(connection);
+            send();
         }
     }
 
