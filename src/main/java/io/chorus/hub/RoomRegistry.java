@@ -156,12 +156,16 @@ public class RoomRegistry implements PresenceListener {
 
     @Override
     public void joined(String scope, String user, long users) {
-        announceInBackground(scope, users, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
+        if (hearsOf(scope, users)) {
+            announceInBackground(scope, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
+        }
     }
 
     @Override
     public void left(String scope, String user, long users) {
-        announceInBackground(scope, users, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+        if (hearsOf(scope, users)) {
+            announceInBackground(scope, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+        }
     }
 
     /**
@@ -173,15 +177,18 @@ public class RoomRegistry implements PresenceListener {
     }
 
     /**
-     * A presence change found by the heartbeat or a sweep: rooms hear of it; scopes that are no rooms (the online
-     * scope, and every other scope whose name starts with {@code @}, which no room name does) do not.
+     * Whether a presence change found by the heartbeat or a sweep is announced: rooms hear of it; scopes that are no
+     * rooms (the online scope, and every other scope whose name starts with {@code @}, which no room name does) do
+     * not, and nor do rooms above the announced size. Checked before the event is built.
      */
-    private void announceInBackground(String scope, long users, String event) {
-        if (!scope.startsWith("@") && announces(users)) {
-            announce(event, scope).subscribe().with(ok -> {
-            }, failure -> {
-            });
-        }
+    private boolean hearsOf(String scope, long users) {
+        return !scope.startsWith("@") && announces(users);
+    }
+
+    private void announceInBackground(String scope, String event) {
+        announce(event, scope).subscribe().with(ok -> {
+        }, failure -> {
+        });
     }
 
     private Uni<Void> announce(String event, String room) {
