@@ -141,6 +141,11 @@ export class ChorusError extends Error {
   readonly ref?: string;
   /** The close code, for errors caused by a closed connection. */
   readonly closeCode?: number;
+  /**
+   * On a `backplane_unavailable` refusal of a publish: the id the message is delivered with, should it have gone
+   * out after all (Redis may have taken it and died before answering).
+   */
+  readonly id?: string;
   constructor(code: string, message: string, details?: object);
 }
 

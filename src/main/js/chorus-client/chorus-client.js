@@ -13,6 +13,9 @@ const FATAL_CLOSE_CODES = new Map([
   [4001, 'token_expired'],
 ]);
 
+/** Errors after which a (re)join is tried again, from the same position, after a backoff. */
+const RETRIED_JOIN_ERRORS = new Set(['backplane_unavailable', 'rate_limited']);
+
 /** The answers a command's `ref` comes back with. */
 const ANSWERS = new Set(['ack', 'joined', 'left', 'members', 'online', 'refreshed', 'history']);
 
@@ -209,7 +212,8 @@ export class ChorusClient {
   /**
    * Publishes `payload` (any JSON value) to a room, or to everyone when `room` is null. Resolves with the server's
    * `ack` ({id, position}); rejects with the server's error (e.g. `rate_limited`, `backplane_unavailable`) or
-   * `disconnected` (the message may or may not have gone out).
+   * `disconnected` (the message may or may not have gone out). A `backplane_unavailable` error carries `id`: the
+   * message may still have gone out, and if it did it is delivered with that id.
    */
   publish(room, payload) {
     return this.#request(room == null ? { type: 'publish', payload } : { type: 'publish', room, payload }).then(acked);
@@ -453,9 +457,24 @@ export class ChorusClient {
         if (error.code === 'disconnected' || error.code === 'closed') {
           return; // rejoined on the next connection
         }
-        if (this.#rooms.get(room) === entry) {
-          this.#rooms.delete(room);
+        if (this.#rooms.get(room) !== entry) {
+          return; // left meanwhile
         }
+        if (RETRIED_JOIN_ERRORS.has(error.code)) {
+          // The server could not join it now (Redis is away): the room is kept, from the same position, and joined
+          // again after a backoff. Nothing of the room was delivered, so the position has not moved.
+          entry.status = 'idle';
+          this.#emit('error', error);
+          const delay = backoffDelay(entry.retries ?? 0, this.#options.backoff, this.#options.random);
+          entry.retries = (entry.retries ?? 0) + 1;
+          setTimeout(() => {
+            if (this.#rooms.get(room) === entry && entry.status === 'idle' && this.#state === 'open') {
+              this.#sendJoin(room, entry);
+            }
+          }, delay);
+          return;
+        }
+        this.#rooms.delete(room);
         const waiting = entry.waiting.splice(0);
         waiting.forEach(({ reject }) => reject(error));
         if (waiting.length === 0) {
@@ -480,6 +499,7 @@ export class ChorusClient {
       entry.position = frame.position; // recovered: the missed messages follow and move the position themselves
     }
     entry.status = 'joined';
+    entry.retries = 0;
     const answer = { room: frame.room, position: frame.position ?? null };
     if (recovering) {
       answer.recovered = frame.recovered === true;
@@ -496,6 +516,9 @@ export class ChorusClient {
     if (frame.offset !== undefined && frame.epoch !== undefined && frame.to === undefined) {
       const room = frame.room;
       const entry = room === undefined ? null : this.#rooms.get(room);
+      if (entry && entry.status !== 'joined') {
+        return; // not (yet) a member on this connection: its position must not move past what it never delivered
+      }
       const last = room === undefined ? this.#broadcast : entry?.position;
       if (last && last.epoch === frame.epoch && frame.offset <= last.offset) {
         return; // seen already (delivered before a reconnect, and recovered again)
@@ -511,6 +534,10 @@ export class ChorusClient {
   }
 
   #gap(frame) {
+    const entry = frame.room === undefined ? null : this.#rooms.get(frame.room);
+    if (entry && entry.status !== 'joined') {
+      return; // not a member on this connection yet: its rejoin answers for the room
+    }
     if (frame.position) {
       if (frame.room === undefined) {
         this.#broadcast = frame.position;
@@ -522,7 +549,10 @@ export class ChorusClient {
   }
 
   #error(frame) {
-    const error = new ChorusError(frame.code, frame.message, frame.ref === undefined ? {} : { ref: frame.ref });
+    const details = {};
+    if (frame.ref !== undefined) details.ref = frame.ref;
+    if (frame.id !== undefined) details.id = frame.id; // a publish that may still have gone out, with this id
+    const error = new ChorusError(frame.code, frame.message, details);
     const pending = frame.ref === undefined ? undefined : this.#pending.get(frame.ref);
     if (pending) {
       this.#pending.delete(frame.ref);

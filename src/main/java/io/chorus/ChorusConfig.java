@@ -293,6 +293,13 @@ public interface ChorusConfig {
         /** Messages per history read; recoveries read page by page. */
         @WithDefault("200")
         int pageSize();
+
+        /**
+         * Most streams the embedded backplane's in-memory history keeps (a single replica without Redis); past it,
+         * the stream written to least recently is dropped. Redis keys expire by {@code ttl} instead.
+         */
+        @WithDefault("10000")
+        int maxLocalStreams();
     }
 
     interface Reconnect {

@@ -20,6 +20,14 @@ public record ApiError(String error, String message) {
         return response(Response.Status.BAD_REQUEST, "bad_request", message);
     }
 
+    /** A publish the backplane did not confirm: it may still have gone out, with the id named in the message. */
+    static Response unconfirmed(Throwable failure) {
+        String message = failure instanceof io.chorus.hub.Publisher.Unconfirmed unconfirmed
+                ? "the backplane did not confirm message " + unconfirmed.id() + ": it may not have been delivered"
+                : "the backplane is unavailable";
+        return response(Response.Status.SERVICE_UNAVAILABLE, "backplane_unavailable", message);
+    }
+
     static Response backplaneUnavailable() {
         return response(Response.Status.SERVICE_UNAVAILABLE, "backplane_unavailable", "the backplane is unavailable");
     }

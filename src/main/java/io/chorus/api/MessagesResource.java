@@ -79,6 +79,6 @@ public class MessagesResource {
 
     private static Uni<Response> accepted(Uni<Publisher.Published> publish) {
         return publish.map(published -> Response.accepted(published).build())
-                .onFailure().recoverWithItem(ApiError::backplaneUnavailable);
+                .onFailure().recoverWithItem(ApiError::unconfirmed);
     }
 }

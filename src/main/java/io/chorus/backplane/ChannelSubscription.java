@@ -37,16 +37,18 @@ abstract class ChannelSubscription implements Subscription {
 
     void markLive() {
         boolean relived;
+        CompletableFuture<Void> becameLive;
         synchronized (this) {
             if (closed || live) {
                 return;
             }
             live = true;
             downReason = "";
-            nextLive.complete(null);
+            becameLive = nextLive;
             relived = wasLive;
             wasLive = true;
         }
+        becameLive.complete(null); // outside the lock: what waited for it (a join) runs on
         if (relived) {
             reliveActions.forEach(Runnable::run);
         }

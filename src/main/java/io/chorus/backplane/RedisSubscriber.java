@@ -191,18 +191,27 @@ final class RedisSubscriber {
         }
     }
 
-    private synchronized void confirmed(int gen, String channel) {
+    /** A subscribe confirmation: marks the subscription live, outside this object's lock (joins wait on it). */
+    private void confirmed(int gen, String channel) {
+        RedisChannelSubscription nowLive = confirmation(gen, channel);
+        if (nowLive != null) {
+            nowLive.markLive();
+        }
+    }
+
+    /** Counts a confirmation; returns the subscription it completes, if any. */
+    private synchronized RedisChannelSubscription confirmation(int gen, String channel) {
         if (gen != generation) {
-            return;
+            return null;
         }
         int[] counts = sentAndConfirmed.computeIfAbsent(channel, c -> new int[3]);
         counts[1]++;
         RedisChannelSubscription subscription = subscriptions.get(channel);
         if (subscription == null) {
             forgetSettledCounts(channel);
-        } else if (counts[1] >= subscription.awaitedConfirmation) {
-            subscription.markLive();
+            return null;
         }
+        return counts[1] >= subscription.awaitedConfirmation ? subscription : null;
     }
 
     /**

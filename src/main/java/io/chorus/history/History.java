@@ -20,10 +20,16 @@ public interface History {
 
     /**
      * Up to {@code limit} frames published after {@code seen}, in order, when history still reaches back to it
-     * (same epoch, nothing trimmed in between); otherwise a read that says it is not recoverable.
+     * (same epoch, nothing trimmed in between); otherwise a read that says it is not recoverable — with the current
+     * epoch's frames from its start when {@code seen} names another epoch and the current one is complete from its
+     * first message (see {@link HistoryRead}). A position in the empty epoch {@code ""} at offset 0 (taken before the
+     * stream existed) recovers from the current epoch's start. Reading creates nothing.
      */
     Uni<HistoryRead> readAfter(StreamName stream, StreamPosition seen, int limit);
 
-    /** The stream's latest position (offset 0 before its first message); gives the stream an epoch if it has none. */
+    /**
+     * The stream's latest position: offset 0 of the empty epoch {@code ""} for a stream that has no history (never
+     * published to, or expired). Creates nothing.
+     */
     Uni<StreamPosition> top(StreamName stream);
 }

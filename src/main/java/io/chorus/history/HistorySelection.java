@@ -19,6 +19,7 @@ final class HistorySelection {
         return address.isConfigured()
                 ? new RedisHistory(redis.get(), config.channelPrefix(), config.history().maxLength(),
                         config.history().ttl(), address.isCluster())
-                : new LocalHistory(backplane, config.history().maxLength());
+                : new LocalHistory(backplane, config.history().maxLength(), config.history().ttl(),
+                        config.history().maxLocalStreams());
     }
 }

@@ -39,8 +39,10 @@ public class RecentHistory {
      */
     public Uni<HistoryRead> read(StreamName stream, StreamPosition since, int limit) {
         int count = Math.max(1, Math.min(limit, pageSize));
-        return since != null ? history.readAfter(stream, since, count)
+        Uni<HistoryRead> read = since != null ? history.readAfter(stream, since, count)
                 : history.top(stream).chain(top -> history.readAfter(stream,
                         new StreamPosition(Math.max(0, top.offset() - count), top.epoch()), count));
+        // a page that cannot reach back carries nothing (not even the replay of a newer epoch): the caller re-reads
+        return read.map(page -> page.recoverable() ? page : HistoryRead.lost(page.top()));
     }
 }

@@ -55,7 +55,12 @@ public final class RedisHistory implements History {
             for (int i = 3; i < reply.size(); i++) {
                 frames.add(reply.get(i).toString());
             }
-            return new HistoryRead(reply.get(0).toInteger() == 1, frames, top(reply));
+            StreamPosition top = top(reply);
+            return switch (reply.get(0).toInteger()) {
+                case 1 -> HistoryRead.recovered(seen, frames, top);
+                case 2 -> new HistoryRead(false, new StreamPosition(0, top.epoch()), frames, top);
+                default -> HistoryRead.lost(top);
+            };
         });
     }
 
@@ -65,8 +70,7 @@ public final class RedisHistory implements History {
     }
 
     private Uni<Response> read(StreamName stream, long after, String epoch, int limit) {
-        return READ.run(redis, keys(stream), List.of(Long.toString(after), epoch, Integer.toString(Math.max(1, limit)),
-                newEpoch(), ttlSeconds()));
+        return READ.run(redis, keys(stream), List.of(Long.toString(after), epoch, Integer.toString(Math.max(1, limit))));
     }
 
     private static StreamPosition top(Response reply) {

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 
@@ -13,10 +12,15 @@ import io.smallrye.mutiny.Uni;
  * Reads history in pages, bounded, and lets many readers of the same page share one read (single flight): when a
  * replica dies, its clients reconnect at once to the same rooms from the same positions, and Redis sees one read per
  * room and position instead of one per client.
+ * <p>
+ * A shared read is only as fresh as the moment it was sent. Readers therefore share only within a <em>cohort</em>
+ * that the caller names: the hub uses one per group and per time its subscription became live, so every read of a
+ * cohort was sent after the live subscription it complements, and a reader never gets a read older than that
+ * subscription. Readers that need a read sent after some later moment use {@link #readAllFresh}.
  */
 public final class SharedReads {
 
-    private record Key(StreamName stream, StreamPosition seen) {
+    private record Key(StreamName stream, StreamPosition seen, Object cohort) {
     }
 
     private final History history;
@@ -31,32 +35,52 @@ public final class SharedReads {
     }
 
     /**
-     * Everything after {@code seen}, page by page. Not recoverable when history does not reach back, or when more
-     * than {@code maxMessages} were missed (the client must then resynchronise some other way).
+     * Everything after {@code seen}, page by page, sharing pages with readers of the same cohort. Not recoverable when
+     * history does not reach back, or when more than {@code maxMessages} were missed (the client must then
+     * resynchronise some other way). When the stream's epoch changed but the new one is complete from its start, the
+     * read replays it (see {@link HistoryRead}).
      */
-    public Uni<HistoryRead> readAll(StreamName stream, StreamPosition seen) {
-        return readFrom(stream, seen, new ArrayList<>());
+    public Uni<HistoryRead> readAll(StreamName stream, StreamPosition seen, Object cohort) {
+        return readFrom(stream, seen, cohort, null, new ArrayList<>());
     }
 
-    private Uni<HistoryRead> readFrom(StreamName stream, StreamPosition seen, List<String> gathered) {
-        return page(stream, seen).chain(read -> {
-            if (!read.recoverable()) {
-                return Uni.createFrom().item(new HistoryRead(false, List.of(), read.top()));
+    /** As {@link #readAll}, with reads of its own, all sent after this call. */
+    public Uni<HistoryRead> readAllFresh(StreamName stream, StreamPosition seen) {
+        return readFrom(stream, seen, null, null, new ArrayList<>());
+    }
+
+    /**
+     * @param first the first page's read (null while reading it): its verdict and starting point hold for the whole
+     */
+    private Uni<HistoryRead> readFrom(StreamName stream, StreamPosition seen, Object cohort, HistoryRead first,
+            List<String> gathered) {
+        return page(stream, seen, cohort).chain(read -> {
+            HistoryRead head = first == null ? read : first;
+            if (first != null && !read.recoverable()) {
+                // trimmed (or the epoch changed) between two pages: what was gathered is not followed by the rest
+                return Uni.createFrom().item(HistoryRead.lost(read.top()));
+            }
+            if (first == null && !read.recoverable() && read.frames().isEmpty()) {
+                return Uni.createFrom().item(read);
             }
             gathered.addAll(read.frames());
             if (gathered.size() > maxMessages) {
-                return Uni.createFrom().item(new HistoryRead(false, List.of(), read.top()));
+                return Uni.createFrom().item(HistoryRead.lost(read.top()));
             }
             if (read.frames().size() < pageSize) {
-                return Uni.createFrom().item(new HistoryRead(true, List.copyOf(gathered), read.top()));
+                return Uni.createFrom().item(new HistoryRead(head.recoverable(), head.from(), List.copyOf(gathered),
+                        read.top()));
             }
-            StreamPosition last = ServerFrames.positionOf(gathered.get(gathered.size() - 1));
-            return readFrom(stream, last == null ? read.top() : last, gathered);
+            StreamPosition last = read.end();
+            return readFrom(stream, last, cohort, head, gathered);
         });
     }
 
-    private Uni<HistoryRead> page(StreamName stream, StreamPosition seen) {
-        Key key = new Key(stream, seen);
+    private Uni<HistoryRead> page(StreamName stream, StreamPosition seen, Object cohort) {
+        if (cohort == null) {
+            return history.readAfter(stream, seen, pageSize);
+        }
+        Key key = new Key(stream, seen, cohort);
         return inFlight.computeIfAbsent(key, k -> history.readAfter(stream, seen, pageSize)
                 .onTermination().invoke(() -> inFlight.remove(k))
                 .memoize().indefinitely());

@@ -1,10 +1,11 @@
 package io.chorus.hub;
 
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
@@ -27,7 +28,9 @@ import io.smallrye.mutiny.Uni;
 @Singleton
 public class BroadcastSubscriber {
 
-    private final LocalGroups everyone;
+    private static final Logger LOG = Logger.getLogger(BroadcastSubscriber.class);
+
+    private final LocalGroups<WebSocketConnection> everyone;
     private final History history;
     private final String channel;
     private final Duration joinTimeout;
@@ -37,7 +40,7 @@ public class BroadcastSubscriber {
         this.channel = config.channel();
         this.joinTimeout = config.limits().joinTimeout();
         this.history = history;
-        this.everyone = new LocalGroups(backplane, traffic, fanout, name -> name, StreamName::broadcast,
+        this.everyone = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), name -> name, StreamName::broadcast,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
                 config.limits().joinTimeout());
         this.subscription = everyone.pin(channel);
@@ -51,10 +54,10 @@ public class BroadcastSubscriber {
      * backplane is back.
      */
     public Uni<Void> add(WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
-        return everyone.add(channel, connection, since, wait, answer).replaceWithVoid()
-                .onFailure(TimeoutException.class).recoverWithItem(() -> {
-                    answer.send(since == null ? null : false, null);
-                    return null;
+        return everyone.addToStay(channel, connection, since, wait, answer).replaceWithVoid()
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("Connection %s served without broadcast recovery: %s", connection.id(), failure.toString());
+                    return null; // answered without a position: live broadcasts flow once the backplane is back
                 });
     }
 

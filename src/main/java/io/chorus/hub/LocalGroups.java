@@ -21,64 +21,88 @@ import io.chorus.history.SharedReads;
 import io.chorus.history.StreamName;
 import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * This replica's connections grouped by name (rooms, users, or the one broadcast group), each group on its own
- * backplane channel. The replica subscribes to a group's channel when its first local member arrives and
+ * This replica's members (connections) grouped by name (rooms, users, or the one broadcast group), each group on its
+ * own backplane channel. The replica subscribes to a group's channel when its first local member arrives and
  * unsubscribes when its last one goes (unless the group is pinned), so it never receives traffic none of its
- * clients wants.
+ * members wants.
  * <p>
- * Groups whose stream keeps history ({@code streams} non-null) also make sure nothing is lost or doubled:
+ * Groups whose stream keeps history ({@code streams} non-null) keep the promise of docs/protocol.md ("Delivery
+ * guarantee"): every member gets every message of the stream after its starting position exactly once, in offset
+ * order, or a {@code gap} that covers what it cannot get.
  * <ul>
- * <li>a joining connection is in the group from the start, but what is delivered to it is held back until its
- * recovery read (from its last position, or from the current top) is done; then it gets the missed messages, then
- * the held-back ones that are newer, in order;</li>
- * <li>when the subscription comes back after the backplane was lost, the group reads what it missed from history
- * and delivers it before anything newer; if history cannot fill the gap, members get a {@code gap} event;</li>
- * <li>a message at or below the group's last delivered offset is not delivered again.</li>
+ * <li><b>Hold, catch up, release.</b> A joining member is in the group from the start, but what the group delivers
+ * meanwhile is held for it. Its catch-up read (from its last position, or the current top) must reach the group's
+ * last delivered position at the moment it began holding (its <em>mark</em>); a read that does not — one shared with
+ * earlier joiners, sent before this one began holding — is followed by a fresh read of its own. Then it gets its
+ * answer, what it missed, and what was held for it that is newer, in order.</li>
+ * <li><b>Continuity.</b> The group delivers each offset at most once and in order. A message that does not follow
+ * the last delivered one (the backplane lost some, or the stream has a new epoch) starts a refill: the group holds
+ * live messages, reads what lies between from history, delivers it, then what it held. So does the subscription
+ * coming back after the backplane was lost. What history cannot give is announced as a {@code gap}; a new epoch that
+ * is complete from its start is announced as a gap of the old one and replayed.</li>
+ * <li><b>Failure.</b> A join that fails (the backplane does not answer in time) writes nothing of the group to the
+ * member: a room member is removed before the caller reports the failure; a member that must stay (the broadcast
+ * group) gets its answer without a position, then what was held, in order.</li>
  * </ul>
- * Members that speak a {@link Dialect} get each frame translated, once per frame, by the dialect.
- * <p>
- * Membership changes are serialised on this object; per-group delivery state on the group.
+ * Membership changes are serialised on this object; per-group delivery state on the group. No reply or write is made
+ * under this object's lock, and completions of other parties never run under a group's lock.
+ *
+ * @param <M> the member type: WebSocket connections in production ({@link ConnectionDelivery})
  */
-final class LocalGroups {
+final class LocalGroups<M> {
 
     private static final Logger LOG = Logger.getLogger(LocalGroups.class);
 
-    /** What a join found: whether it added the connection, whether it recovered, and the group's position. */
+    /** Refills in a row that found nothing to close the hole with before the hub gives up and reports a gap. */
+    private static final int MAX_REFILLS_IN_A_ROW = 3;
+
+    /** What a join found: whether it added the member, whether it recovered, and the position it announced. */
     record Joined(boolean added, Boolean recovered, StreamPosition position) {
+    }
+
+    /** Frames on a group's channel meant for the replicas, not for the members. */
+    interface ControlFrames<M> {
+        /** Whether the frame was one, and was acted on (it is then not delivered). */
+        boolean handled(Set<M> members, String frame);
     }
 
     private final Backplane backplane;
     private final BackplaneTraffic traffic;
-    private final Fanout fanout;
-    private final ControlFrames control;
+    private final GroupDelivery<M> delivery;
+    private final ControlFrames<M> control;
     private final Function<String, String> channelNaming;
     private final Function<String, StreamName> streamNaming;
     private final SharedReads streams;
     private final Duration joinTimeout;
-    private final Map<String, Group> groups = new ConcurrentHashMap<>();
-    /** Each connection's groups, as small immutable sets (most connections are in one or two groups). */
-    private final Map<WebSocketConnection, Set<String>> groupsOf = new ConcurrentHashMap<>();
+    private final Map<String, Group<M>> groups = new ConcurrentHashMap<>();
+    /** Each member's groups, as small immutable sets (most members are in one or two groups). */
+    private final Map<M, Set<String>> groupsOf = new ConcurrentHashMap<>();
 
-    private static final class Group {
+    private static final class Group<M> {
         final String name;
         final boolean pinned;
-        final Set<WebSocketConnection> members = ConcurrentHashMap.newKeySet();
+        final Set<M> members = ConcurrentHashMap.newKeySet();
         Subscription subscription;
         // guarded by the group
-        final Map<WebSocketConnection, List<String>> heldBack = new HashMap<>();
-        /** Members that recovered beyond the group's last delivery: skip what they already have. */
-        final Map<WebSocketConnection, StreamPosition> caughtUpTo = new HashMap<>();
+        /** Reads are shared only within one cohort: a new one each time the subscription becomes live again. */
+        Object cohort = new Object();
+        /** Members catching up: what the group delivers meanwhile is held for them. */
+        final Map<M, Joiner> joining = new HashMap<>();
+        /** Members that history took beyond the group's live delivery: skip live copies of what they have. */
+        final Map<M, StreamPosition> caughtUpTo = new HashMap<>();
         /** Members whose user may not see the group's presence events. */
-        final Set<WebSocketConnection> presenceHidden = new HashSet<>();
+        final Set<M> presenceHidden = new HashSet<>();
+        /** Non-null while the group reads from history what the backplane did not bring: live frames wait here. */
         List<String> refilling;
+        int refillsInARow;
+        /** The last position delivered to the members (live or from a refill), or the position a gap moved them to. */
         StreamPosition last;
-        /** Members that speak a dialect (guarded by the group): while none, frames go to everyone as they are. */
+        /** Members that speak a dialect: while none, frames go to everyone as they are. */
         int dialectMembers;
 
         Group(String name, boolean pinned) {
@@ -87,34 +111,45 @@ final class LocalGroups {
         }
     }
 
+    /** A member catching up; guarded by its group. */
+    private static final class Joiner {
+        /** The group's last delivered position when the member began holding: its catch-up must reach it. */
+        final StreamPosition mark;
+        final List<Held> held = new ArrayList<>();
+        boolean released;
+
+        Joiner(StreamPosition mark) {
+            this.mark = mark;
+        }
+    }
+
+    /** A frame for one member: a message (at its position), a gap (at the position it moves to), or a presence event. */
+    private record Held(String frame, StreamPosition at, boolean gap) {
+    }
+
     /**
      * Groups without history (direct messages); {@code control} sees each received frame first and may act on it
      * instead of delivering it.
      */
-    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
-            Duration joinTimeout, ControlFrames control) {
-        this(backplane, traffic, fanout, channelNaming, null, null, joinTimeout, control);
-    }
-
-    /** Frames on a group's channel meant for the replicas, not for the members. */
-    interface ControlFrames {
-        /** Whether the frame was one, and was acted on (it is then not delivered). */
-        boolean handled(Set<WebSocketConnection> members, String frame);
+    LocalGroups(Backplane backplane, BackplaneTraffic traffic, GroupDelivery<M> delivery,
+            Function<String, String> channelNaming, Duration joinTimeout, ControlFrames<M> control) {
+        this(backplane, traffic, delivery, channelNaming, null, null, joinTimeout, control);
     }
 
     /** Groups whose stream keeps history, read through {@code streams}. */
-    LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Function<String, String> channelNaming,
-            Function<String, StreamName> streamNaming, SharedReads streams, Duration joinTimeout) {
-        this(backplane, traffic, fanout, channelNaming, streamNaming, streams, joinTimeout, null);
+    LocalGroups(Backplane backplane, BackplaneTraffic traffic, GroupDelivery<M> delivery,
+            Function<String, String> channelNaming, Function<String, StreamName> streamNaming, SharedReads streams,
+            Duration joinTimeout) {
+        this(backplane, traffic, delivery, channelNaming, streamNaming, streams, joinTimeout, null);
     }
 
-    private LocalGroups(Backplane backplane, BackplaneTraffic traffic, Fanout fanout,
+    private LocalGroups(Backplane backplane, BackplaneTraffic traffic, GroupDelivery<M> delivery,
             Function<String, String> channelNaming, Function<String, StreamName> streamNaming, SharedReads streams,
-            Duration joinTimeout, ControlFrames control) {
+            Duration joinTimeout, ControlFrames<M> control) {
         this.control = control;
         this.backplane = backplane;
         this.traffic = traffic;
-        this.fanout = fanout;
+        this.delivery = delivery;
         this.channelNaming = channelNaming;
         this.streamNaming = streamNaming;
         this.streams = streams;
@@ -129,46 +164,56 @@ final class LocalGroups {
     synchronized Subscription pin(String name) {
         return groups.computeIfAbsent(name, n -> create(n, true)).subscription;
     }
+
     /**
-     * Adds a connection to a group. Completes once the group's subscription is live — so everything published
-     * afterwards reaches the connection — and, for groups with history, once the connection has been sent what it
-     * missed since {@code since} (null: nothing to recover). {@code answer} runs just before those missed messages
-     * are written, to send the reply that announces them.
+     * Adds a member to a group. Completes once the group's subscription is live — so everything published
+     * afterwards reaches the member — and, for groups with history, once the member has been sent what it missed
+     * since {@code since} (null: nothing to recover). {@code answer} runs just before those missed messages are
+     * written, to send the reply that announces them.
      * <p>
-     * Fails with a {@link TimeoutException} when the backplane does not answer within the join timeout; the
-     * connection then stays in the group without recovery (anything held back for it is written), and the caller
-     * decides whether to keep it there.
+     * Fails with a {@link TimeoutException} when the backplane does not answer within the join timeout; the member is
+     * then no longer in the group, and nothing of the group was written to it.
      */
-    Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, boolean seesPresence,
-            JoinReply answer) {
-        return add(name, connection, since, joinTimeout, seesPresence, answer);
+    Uni<Joined> add(String name, M member, StreamPosition since, boolean seesPresence, JoinReply answer) {
+        return add(name, member, since, joinTimeout, seesPresence, false, answer);
     }
 
-    /** As {@link #add(String, WebSocketConnection, StreamPosition, boolean, JoinReply)}, waiting at most {@code wait}. */
-    Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
-        return add(name, connection, since, wait, true, answer);
+    /**
+     * As {@link #add(String, Object, StreamPosition, boolean, JoinReply)}, waiting at most {@code wait}, for a member
+     * that stays in the group when that fails: it is then answered without a position ({@code recovered: false} if it
+     * asked to recover) and gets what was held for it, and live messages after.
+     */
+    Uni<Joined> addToStay(String name, M member, StreamPosition since, Duration wait, JoinReply answer) {
+        return add(name, member, since, wait, true, true, answer);
     }
 
-    private Uni<Joined> add(String name, WebSocketConnection connection, StreamPosition since, Duration wait,
-            boolean seesPresence, JoinReply answer) {
-        Group group;
+    /** As {@link #addToStay}: for groups without history (a user's direct messages), where nothing is held. */
+    Uni<Joined> add(String name, M member, StreamPosition since, Duration wait, JoinReply answer) {
+        return addToStay(name, member, since, wait, answer);
+    }
+
+    private Uni<Joined> add(String name, M member, StreamPosition since, Duration wait, boolean seesPresence,
+            boolean stays, JoinReply answer) {
+        Group<M> group;
         boolean added;
+        Joiner joiner = null;
         synchronized (this) {
             group = groups.computeIfAbsent(name, n -> create(n, false));
-            synchronized (group) { // a delivery sees the new member either not at all or already held back
-                added = group.members.add(connection);
+            synchronized (group) { // a delivery sees the new member either not at all or already holding
+                added = group.members.add(member);
                 if (added && streams != null) {
-                    group.heldBack.put(connection, new ArrayList<>());
+                    joiner = new Joiner(group.last);
+                    group.joining.put(member, joiner);
                 }
                 if (added && !seesPresence) {
-                    group.presenceHidden.add(connection);
+                    group.presenceHidden.add(member);
                 }
-                if (added && connection.userData().get(Dialect.KEY) != null) {
+                if (added && delivery.translates(member)) {
                     group.dialectMembers++;
                 }
             }
             if (added) {
-                groupsOf.compute(connection, (c, names) -> with(names, name));
+                groupsOf.compute(member, (c, names) -> with(names, name));
             }
         }
         Uni<Void> live = group.subscription.whenLive();
@@ -178,85 +223,209 @@ final class LocalGroups {
                 return new Joined(added, null, null);
             });
         }
-        StreamName stream = streamNaming.apply(name);
-        Group joinedGroup = group;
-        Uni<HistoryRead> read = since == null
-                ? live.chain(() -> streams.top(stream)).map(top -> new HistoryRead(true, List.of(), top))
-                : live.chain(() -> streams.readAll(stream, since));
-        return read.ifNoItem().after(wait).failWith(TimeoutException::new)
-                .emitOn(onContextOf(Vertx.currentContext())) // the connection's own event loop: its writes stay in order
-                .map(history -> release(joinedGroup, connection, since, history, answer))
-                .onFailure().invoke(() -> writeHeldBack(joinedGroup, connection));
+        Catchup catchup = new Catchup(group, member, joiner, since, stays, answer, streamNaming.apply(name),
+                onContextOf(Vertx.currentContext())); // the member's own event loop: its writes stay in order
+        Uni<HistoryRead> first = since == null
+                ? live.chain(() -> streams.top(catchup.stream)).map(top -> HistoryRead.recovered(top, List.of(), top))
+                : live.chain(() -> streams.readAll(catchup.stream, since, cohortOf(group)));
+        return first.emitOn(catchup.loop).chain(catchup::take)
+                .ifNoItem().after(wait).failWith(TimeoutException::new)
+                .onFailure().recoverWithUni(catchup::abandon);
     }
 
-    /** Ends a connection's recovery without history: what was held back for it is written as it is. */
-    private void writeHeldBack(Group group, WebSocketConnection connection) {
+    private static Object cohortOf(Group<?> group) {
         synchronized (group) {
-            List<String> held = group.heldBack.remove(connection);
-            if (held != null) {
-                held.forEach(frame -> new Outgoing(group.name, frame).writeTo(connection));
-            }
+            return group.cohort;
         }
     }
 
-    /** Sends a joining connection its answer, what it missed, then what was held back for it while it recovered. */
-    private Joined release(Group group, WebSocketConnection connection, StreamPosition since, HistoryRead history,
-            JoinReply answer) {
-        synchronized (group) {
-            List<String> held = group.heldBack.remove(connection);
-            StreamPosition position = history.top();
-            if (group.last == null || !position.epoch().equals(group.last.epoch())) {
-                group.last = position;
+    /** One member's way from joining to receiving live messages. */
+    private final class Catchup {
+        final Group<M> group;
+        final M member;
+        final Joiner joiner;
+        final StreamPosition since;
+        final boolean stays;
+        final JoinReply answer;
+        final StreamName stream;
+        final Executor loop;
+        /** What it is sent after the answer, in order: the missed messages, and gaps where history fell short. */
+        final List<Held> missed = new ArrayList<>();
+        Boolean recovered;
+        StreamPosition announced;
+        /** Where the member stands once {@link #missed} is written. */
+        StreamPosition reached;
+        boolean readAgain;
+        Joined joined;
+
+        Catchup(Group<M> group, M member, Joiner joiner, StreamPosition since, boolean stays, JoinReply answer,
+                StreamName stream, Executor loop) {
+            this.group = group;
+            this.member = member;
+            this.joiner = joiner;
+            this.since = since;
+            this.stays = stays;
+            this.answer = answer;
+            this.stream = stream;
+            this.loop = loop;
+        }
+
+        /** Takes a read; releases the member once what it has reaches its mark, else reads again, fresh. */
+        Uni<Joined> take(HistoryRead read) {
+            if (reached == null) {
+                recovered = since == null ? null : read.recoverable();
+                announced = since == null || read.recoverable() ? read.top() : read.from();
+            } else if (!read.recoverable()) {
+                missed.add(new Held(ServerFrames.gap(roomOf(group), read.from()), read.from(), true));
             }
-            Boolean recovered = since == null ? null : history.recoverable();
-            Joined joined = new Joined(true, recovered, position);
-            answer.send(recovered, position);
-            StreamPosition written = history.recoverable() ? (since == null ? position : since) : null;
-            for (String frame : history.frames()) {
-                new Outgoing(group.name, frame).writeTo(connection);
-                written = ServerFrames.positionOf(frame);
+            for (String frame : read.frames()) {
+                missed.add(new Held(frame, ServerFrames.positionOf(frame), false));
             }
-            for (String frame : held == null ? List.<String> of() : held) {
-                StreamPosition at = ServerFrames.positionOf(frame);
-                if (at == null || written == null || !at.epoch().equals(written.epoch()) || at.offset() > written.offset()) {
-                    new Outgoing(group.name, frame).writeTo(connection);
-                    written = at == null ? written : at;
+            reached = read.end();
+            synchronized (group) {
+                if (readAgain || covers(reached, joiner.mark) || joiner.released) {
+                    return Uni.createFrom().item(release());
                 }
+                readAgain = true;
             }
-            // History may have given it messages whose live copies have not reached this replica yet
+            LOG.debugf("Catch-up read of %s ended at %s, before the group's %s: reading again", stream, reached,
+                    joiner.mark);
+            return streams.readAllFresh(stream, reached).emitOn(loop).chain(this::take);
+        }
+
+        /** Answers, writes what it missed, then what was held for it that is newer. Caller holds the group's lock. */
+        private Joined release() {
+            if (joiner.released) {
+                return joined; // abandoned meanwhile
+            }
+            joiner.released = true;
+            joined = new Joined(true, recovered, announced);
+            if (group.joining.get(member) != joiner) {
+                answer.send(recovered, announced); // left while catching up: the request is answered, nothing more
+                return joined;
+            }
+            group.joining.remove(member);
+            answer.send(recovered, announced);
+            for (Held frame : missed) {
+                writeTo(group, member, frame.frame());
+            }
+            StreamPosition at = writeHeld(reached);
+            // history may have taken it beyond the group's live delivery: it skips live copies of what it has
             StreamPosition last = group.last;
-            if (written != null && last != null && written.epoch().equals(last.epoch()) && written.offset() > last.offset()) {
-                group.caughtUpTo.put(connection, written);
+            if (at != null && at.offset() > 0
+                    && (last == null || !at.epoch().equals(last.epoch()) || at.offset() > last.offset())) {
+                group.caughtUpTo.put(member, at);
             }
             return joined;
         }
+
+        /** Writes what was held for the member after {@code at}, in order; returns where it then stands. */
+        private StreamPosition writeHeld(StreamPosition at) {
+            for (Held held : joiner.held) {
+                if (held.at() == null) {
+                    writeTo(group, member, held.frame()); // a presence event
+                } else if (held.gap()) {
+                    if (at == null || !held.at().epoch().equals(at.epoch()) || held.at().offset() > at.offset()) {
+                        writeTo(group, member, held.frame());
+                        at = held.at();
+                    }
+                } else if (at == null || held.at().epoch().equals(at.epoch())) {
+                    if (at == null || held.at().offset() > at.offset()) {
+                        if (at != null && held.at().offset() > at.offset() + 1) {
+                            writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at())));
+                        }
+                        writeTo(group, member, held.frame());
+                        at = held.at();
+                    }
+                } else {
+                    if (!(at.epoch().isEmpty() && held.at().offset() == 1)) {
+                        writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at()))); // another epoch, unannounced
+                    }
+                    writeTo(group, member, held.frame());
+                    at = held.at();
+                }
+            }
+            joiner.held.clear();
+            return at;
+        }
+
+        /**
+         * The join failed (the backplane did not answer in time). A member that must stay is answered without a
+         * position and gets what was held for it; any other is removed, having been written nothing.
+         */
+        Uni<Joined> abandon(Throwable failure) {
+            synchronized (LocalGroups.this) {
+                synchronized (group) {
+                    if (joiner.released) {
+                        return Uni.createFrom().item(joined); // released just before the timeout fired
+                    }
+                    joiner.released = true;
+                    if (group.joining.get(member) == joiner) {
+                        group.joining.remove(member);
+                        if (stays) {
+                            answer.send(since == null ? null : false, null);
+                            writeHeld(null);
+                        } else {
+                            forget(group, member);
+                        }
+                    }
+                }
+                if (!stays) {
+                    groupsOf.computeIfPresent(member, (c, names) -> without(names, group.name));
+                    closeIfEmpty(group);
+                }
+            }
+            return Uni.createFrom().failure(failure);
+        }
     }
 
-    /** Removes a connection from a group; true if it was a member. The last member out closes the subscription. */
-    synchronized boolean remove(String name, WebSocketConnection connection) {
-        Group group = groups.get(name);
-        if (group == null || !group.members.remove(connection)) {
+    /** Whether a member that has reached {@code reached} has everything the group delivered up to {@code mark}. */
+    private static boolean covers(StreamPosition reached, StreamPosition mark) {
+        return mark == null || (reached != null && reached.epoch().equals(mark.epoch()) && reached.offset() >= mark.offset());
+    }
+
+    private static StreamPosition before(StreamPosition at) {
+        return new StreamPosition(Math.max(0, at.offset() - 1), at.epoch());
+    }
+
+    /** Removes a member from a group; true if it was a member. The last member out closes the subscription. */
+    synchronized boolean remove(String name, M member) {
+        Group<M> group = groups.get(name);
+        if (group == null) {
             return false;
         }
-        groupsOf.computeIfPresent(connection, (c, names) -> without(names, name));
         synchronized (group) {
-            group.heldBack.remove(connection);
-            group.caughtUpTo.remove(connection);
-            group.presenceHidden.remove(connection);
-            if (connection.userData().get(Dialect.KEY) != null) {
-                group.dialectMembers--;
+            if (!group.members.contains(member)) {
+                return false;
             }
+            forget(group, member);
         }
-        if (group.members.isEmpty() && !group.pinned) {
-            groups.remove(name);
-            group.subscription.close();
-        }
+        groupsOf.computeIfPresent(member, (c, names) -> without(names, name));
+        closeIfEmpty(group);
         return true;
     }
 
-    /** The groups a connection is in (an immutable snapshot). */
-    Set<String> groupsOf(WebSocketConnection connection) {
-        return groupsOf.getOrDefault(connection, Set.of());
+    /** Takes the member out of the group's state. Caller holds the group's lock. */
+    private void forget(Group<M> group, M member) {
+        group.members.remove(member);
+        group.joining.remove(member);
+        group.caughtUpTo.remove(member);
+        group.presenceHidden.remove(member);
+        if (delivery.translates(member)) {
+            group.dialectMembers--;
+        }
+    }
+
+    /** Closes an unpinned group that has no member left. Caller holds this object's lock. */
+    private void closeIfEmpty(Group<M> group) {
+        if (group.members.isEmpty() && !group.pinned && groups.remove(group.name, group)) {
+            group.subscription.close();
+        }
+    }
+
+    /** The groups a member is in (an immutable snapshot). */
+    Set<String> groupsOf(M member) {
+        return groupsOf.getOrDefault(member, Set.of());
     }
 
     private static Set<String> with(Set<String> names, String name) {
@@ -285,16 +454,16 @@ final class LocalGroups {
         return groups.size();
     }
 
-    private Group create(String name, boolean pinned) {
-        Group group = new Group(name, pinned);
+    private Group<M> create(String name, boolean pinned) {
+        Group<M> group = new Group<>(name, pinned);
         group.subscription = backplane.subscribe(channelOf(name), frame -> deliver(group, frame));
         if (streams != null) {
-            group.subscription.onRelive(() -> refill(group));
+            group.subscription.onRelive(() -> relived(group));
         }
         return group;
     }
 
-    private void deliver(Group group, String frame) {
+    private void deliver(Group<M> group, String frame) {
         traffic.received(frame);
         if (control != null && control.handled(group.members, frame)) {
             return;
@@ -305,7 +474,7 @@ final class LocalGroups {
             return;
         }
         if (streams == null) {
-            fanout.write(group.members, frame);
+            delivery.writeNative(group.members, frame);
             return;
         }
         synchronized (group) {
@@ -317,143 +486,156 @@ final class LocalGroups {
         }
     }
 
-    /** Delivers one frame of a history stream, at most once per offset; the caller holds the group's lock. */
-    private void deliverInOrder(Group group, String frame) {
+    /**
+     * Delivers one frame of a history stream: at most once per offset, and only right after the previous one; a frame
+     * that does not follow starts a refill. The caller holds the group's lock, and no refill is under way.
+     */
+    private void deliverInOrder(Group<M> group, String frame) {
         StreamPosition at = ServerFrames.positionOf(frame);
         if (at != null) {
             StreamPosition last = group.last;
-            if (last != null && at.epoch().equals(last.epoch()) && at.offset() <= last.offset()) {
-                return; // already delivered (a refill overlapping live delivery)
+            if (last != null) {
+                boolean sameEpoch = at.epoch().equals(last.epoch());
+                if (sameEpoch && at.offset() <= last.offset()) {
+                    return; // delivered already (a refill overlapping live delivery)
+                }
+                boolean follows = sameEpoch ? at.offset() == last.offset() + 1
+                        : last.epoch().isEmpty() && at.offset() == 1;
+                if (!follows) {
+                    if (group.refillsInARow < MAX_REFILLS_IN_A_ROW) {
+                        group.refillsInARow++;
+                        LOG.debugf("%s: %s does not follow %s; reading what lies between from history", group.name, at,
+                                last);
+                        group.refilling = new ArrayList<>();
+                        group.refilling.add(frame);
+                        refill(group, last);
+                        return;
+                    }
+                    LOG.warnf("%s: history does not close the hole before %s: members are told of a gap", group.name, at);
+                    announceGap(group, before(at));
+                }
             }
-            if (last != null && !at.epoch().equals(last.epoch())) {
-                group.caughtUpTo.clear();
-                writeToMembers(group, ServerFrames.gap(roomOf(group), at), null); // history was lost: say so
-            }
+            group.refillsInARow = 0;
             group.last = at;
         }
-        writeToMembers(group, frame, at);
+        writeToMembers(group, frame, at, false);
     }
 
-    /** Writes to every member, except that it is held back for recovering ones and skipped where already sent. */
-    private void writeToMembers(Group group, String frame, StreamPosition at) {
-        if (group.heldBack.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
+    /** Tells every member that what came before {@code resume} (since what it has) cannot be delivered. */
+    private void announceGap(Group<M> group, StreamPosition resume) {
+        writeToMembers(group, ServerFrames.gap(roomOf(group), resume), resume, true);
+        group.last = resume;
+    }
+
+    /**
+     * Writes to every member, except that it is held for joining ones and skipped where history already gave it.
+     * {@code at} is the frame's position (a gap's: the one it moves members to), null for presence events.
+     */
+    private void writeToMembers(Group<M> group, String frame, StreamPosition at, boolean gap) {
+        if (group.joining.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
                 && group.dialectMembers == 0) {
-            fanout.write(group.members, frame);
+            delivery.writeNative(group.members, frame);
             return;
         }
         boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);
-        Outgoing outgoing = new Outgoing(group.name, frame);
-        for (WebSocketConnection member : group.members) {
+        List<M> recipients = new ArrayList<>(group.members.size());
+        for (M member : group.members) {
             if (presenceEvent && group.presenceHidden.contains(member)) {
                 continue;
             }
-            List<String> held = group.heldBack.get(member);
-            StreamPosition caughtUp = group.caughtUpTo.get(member);
-            if (held != null) {
-                held.add(frame);
-            } else if (caughtUp != null && at != null && at.epoch().equals(caughtUp.epoch())
-                    && at.offset() <= caughtUp.offset()) {
-                if (at.offset() == caughtUp.offset()) {
-                    group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
-                }
-            } else {
-                outgoing.add(member);
+            Joiner joiner = group.joining.get(member);
+            if (joiner != null) {
+                joiner.held.add(new Held(frame, at, gap));
+                continue;
             }
+            StreamPosition caughtUp = group.caughtUpTo.get(member);
+            if (caughtUp != null && at != null && at.epoch().equals(caughtUp.epoch())) {
+                if (at.offset() <= caughtUp.offset()) {
+                    if (!gap && at.offset() == caughtUp.offset()) {
+                        group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
+                    }
+                    continue;
+                }
+                group.caughtUpTo.remove(member);
+            }
+            recipients.add(member);
         }
-        outgoing.send();
+        if (!recipients.isEmpty()) {
+            delivery.write(group.name, recipients, frame);
+        }
     }
 
-    /** After the backplane came back: deliver from history what was published while it was away. */
-    private void refill(Group group) {
+    /** The subscription is live again after the backplane was lost: deliver from history what was published meanwhile. */
+    private void relived(Group<M> group) {
         StreamPosition from;
         synchronized (group) {
+            group.cohort = new Object();
             if (group.last == null || group.refilling != null) {
                 return;
             }
             group.refilling = new ArrayList<>();
             from = group.last;
         }
-        streams.readAll(streamNaming.apply(group.name), from)
-                .emitOn(onContextOf(Vertx.currentContext())) // the delivery thread, so refill and live writes keep order
-                .subscribe().with(history -> {
-            synchronized (group) {
-                List<String> arrivedMeanwhile = group.refilling;
-                group.refilling = null;
-                boolean nothingToMiss = from.offset() == 0 && history.top().offset() == 0;
-                if (!history.recoverable() && !nothingToMiss) {
-                    LOG.warnf("History of %s does not reach back to %s: members may have missed messages", group.name,
-                            from);
-                    writeToMembers(group, ServerFrames.gap(roomOf(group), history.top()), null);
-                    group.last = null;
-                } else if (!history.frames().isEmpty()) {
-                    LOG.infof("Refilled %d message(s) of %s missed while the backplane was away", history.frames().size(),
-                            group.name);
-                }
-                history.frames().forEach(frame -> deliverInOrder(group, frame));
-                arrivedMeanwhile.forEach(frame -> deliverInOrder(group, frame));
-            }
-        }, failure -> {
-            synchronized (group) {
-                List<String> arrivedMeanwhile = group.refilling;
-                group.refilling = null;
-                LOG.warnf("Could not read the history of %s after the backplane came back: %s", group.name, failure);
-                writeToMembers(group, ServerFrames.gap(roomOf(group), from), null);
-                arrivedMeanwhile.forEach(frame -> deliverInOrder(group, frame));
-            }
-        });
+        refill(group, from);
     }
 
-    /**
-     * One frame on its way to some of a group's members: the native text for most, translated at most once for each
-     * dialect its recipients speak; each audience is handed to {@link Fanout} in one batched write.
-     */
-    private final class Outgoing {
-        private final String group;
-        private final String frame;
-        private final List<WebSocketConnection> natives = new ArrayList<>();
-        private Map<Dialect, Translated> translated; // most frames have no dialect recipient
+    /** Reads the group's stream after {@code from} (fresh), then delivers it and what arrived meanwhile, in order. */
+    private void refill(Group<M> group, StreamPosition from) {
+        streams.readAllFresh(streamNaming.apply(group.name), from)
+                .emitOn(onContextOf(Vertx.currentContext())) // the delivery thread, so refill and live writes keep order
+                .subscribe().with(read -> refilled(group, from, read), failure -> refillFailed(group, from, failure));
+    }
 
-        private record Translated(Dialect.Translation translation, List<WebSocketConnection> recipients) {
+    private void refilled(Group<M> group, StreamPosition from, HistoryRead read) {
+        synchronized (group) {
+            List<String> arrivedMeanwhile = group.refilling;
+            group.refilling = null;
+            if (!read.recoverable()) {
+                LOG.warnf("History of %s does not reach back to %s: members are told of a gap up to %s", group.name,
+                        from, read.from());
+                announceGap(group, read.from());
+            } else if (!read.frames().isEmpty()) {
+                LOG.infof("Refilled %d message(s) of %s that the backplane did not bring", read.frames().size(),
+                        group.name);
+            }
+            replay(group, read.frames());
+            replay(group, arrivedMeanwhile);
         }
+    }
 
-        Outgoing(String group, String frame) {
-            this.group = group;
-            this.frame = frame;
+    private void refillFailed(Group<M> group, StreamPosition from, Throwable failure) {
+        synchronized (group) {
+            List<String> arrivedMeanwhile = group.refilling;
+            group.refilling = null;
+            LOG.warnf("Could not read the history of %s after %s: %s", group.name, from, failure.toString());
+            StreamPosition firstArrived = null;
+            for (String frame : arrivedMeanwhile) {
+                firstArrived = ServerFrames.positionOf(frame);
+                if (firstArrived != null) {
+                    break;
+                }
+            }
+            if (firstArrived != null) {
+                announceGap(group, before(firstArrived)); // what lies between cannot be delivered now: say so
+            }
+            group.refillsInARow = MAX_REFILLS_IN_A_ROW; // no new refill for what arrived meanwhile
+            replay(group, arrivedMeanwhile);
         }
+    }
 
-        void add(WebSocketConnection connection) {
-            Dialect spoken = connection.userData().get(Dialect.KEY);
-            if (spoken == null) {
-                natives.add(connection);
-                return;
-            }
-            if (translated == null) {
-                translated = new HashMap<>(2);
-            }
-            Translated in = translated.computeIfAbsent(spoken,
-                    dialect -> new Translated(dialect.translate(group, frame), new ArrayList<>()));
-            if (in.translation() != null && spoken.accepts(connection, group, in.translation())) {
-                in.recipients().add(connection);
+    /** Delivers frames in order; should one start a new refill, the rest wait for it. Caller holds the lock. */
+    private void replay(Group<M> group, List<String> frames) {
+        for (String frame : frames) {
+            if (group.refilling != null) {
+                group.refilling.add(frame);
+            } else {
+                deliverInOrder(group, frame);
             }
         }
+    }
 
-        void send() {
-            if (!natives.isEmpty()) {
-                fanout.write(natives, frame);
-            }
-            if (translated != null) {
-                translated.values().forEach(in -> {
-                    if (!in.recipients().isEmpty()) {
-                        fanout.write(in.recipients(), in.translation().text());
-                    }
-                });
-            }
-        }
-
-        void writeTo(WebSocketConnection connection) {
-            add(connection);
-            send();
-        }
+    private void writeTo(Group<M> group, M member, String frame) {
+        delivery.write(group.name, List.of(member), frame);
     }
 
     /** Runs tasks on a Vert.x context (keeping their order), or right away when there is none. */
@@ -462,7 +644,7 @@ final class LocalGroups {
     }
 
     /** The room a group's gap event names: its name, except for the broadcast group (no room). */
-    private String roomOf(Group group) {
+    private String roomOf(Group<M> group) {
         return group.pinned ? null : group.name;
     }
 }

@@ -22,6 +22,24 @@ public class Publisher {
     public record Published(String id, StreamPosition position) {
     }
 
+    /**
+     * A publish the backplane did not confirm. It may still have gone out (Redis may have run the script and died
+     * before answering): if it did, it is delivered with {@link #id()}, so the sender can tell.
+     */
+    public static final class Unconfirmed extends RuntimeException {
+        private final String id;
+
+        Unconfirmed(String id, Throwable cause) {
+            super("the backplane did not confirm message " + id + ": " + cause, cause, false, false);
+            this.id = id;
+        }
+
+        /** The id the message is delivered with, should it have gone out. */
+        public String id() {
+            return id;
+        }
+    }
+
     private final MessageIds ids;
     private final BroadcastSubscriber broadcast;
     private final RoomRegistry rooms;
@@ -43,7 +61,7 @@ public class Publisher {
     public Uni<Published> toEveryone(String from, JsonNode payload) {
         String id = ids.next();
         String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, null, payload);
-        return broadcast.publish(frame).map(position -> new Published(id, position));
+        return confirmed(id, broadcast.publish(frame).map(position -> new Published(id, position)));
     }
 
     /** To every member of a room, wherever connected (the room's stream keeps history). */
@@ -58,13 +76,17 @@ public class Publisher {
     public Uni<Published> toRoom(String room, String from, String except, JsonNode payload) {
         String id = ids.next();
         String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), room, null, except, payload);
-        return rooms.publish(room, frame).map(position -> new Published(id, position));
+        return confirmed(id, rooms.publish(room, frame).map(position -> new Published(id, position)));
     }
 
     /** To every connection of one user, wherever connected; no history. */
     public Uni<Published> toUser(String to, String from, JsonNode payload) {
         String id = ids.next();
         String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, to, payload);
-        return backplane.publish(users.channelOf(to), frame).replaceWith(new Published(id, null));
+        return confirmed(id, backplane.publish(users.channelOf(to), frame).replaceWith(new Published(id, null)));
+    }
+
+    private static Uni<Published> confirmed(String id, Uni<Published> publish) {
+        return publish.onFailure().transform(failure -> new Unconfirmed(id, failure));
     }
 }

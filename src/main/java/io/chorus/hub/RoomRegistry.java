@@ -29,7 +29,7 @@ public class RoomRegistry implements PresenceListener {
 
     private static final Logger LOG = Logger.getLogger(RoomRegistry.class);
 
-    private final LocalGroups rooms;
+    private final LocalGroups<WebSocketConnection> rooms;
     private final History history;
     private final Presence presence;
     private final Backplane backplane;
@@ -39,7 +39,7 @@ public class RoomRegistry implements PresenceListener {
     RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, History history,
             ChorusConfig config) {
         String prefix = config.channelPrefix() + "room:{";
-        this.rooms = new LocalGroups(backplane, traffic, fanout, room -> prefix + room + "}", StreamName::room,
+        this.rooms = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), room -> prefix + room + "}", StreamName::room,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
                 config.limits().joinTimeout());
         this.history = history;

@@ -29,14 +29,14 @@ public class UserRegistry {
 
     private static final Logger LOG = Logger.getLogger(UserRegistry.class);
 
-    private final LocalGroups users;
+    private final LocalGroups<WebSocketConnection> users;
     private final Presence presence;
     private final Backplane backplane;
     private final int maxListed;
 
     UserRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, ChorusConfig config) {
         String prefix = config.channelPrefix() + "user:{";
-        this.users = new LocalGroups(backplane, traffic, fanout, user -> prefix + user + "}",
+        this.users = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), user -> prefix + user + "}",
                 config.limits().joinTimeout(), UserRegistry::disconnectOrder);
         this.backplane = backplane;
         this.presence = presence;

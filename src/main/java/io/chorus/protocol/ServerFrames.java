@@ -34,6 +34,14 @@ public final class ServerFrames {
     private ServerFrames() {
     }
 
+    /** How every {@code gap} event starts. */
+    private static final String GAP_HEAD = "{\"v\":" + VERSION + ",\"type\":\"gap\"";
+
+    /** Whether an event is a {@code gap}. */
+    public static boolean isGap(String frame) {
+        return frame.startsWith(GAP_HEAD);
+    }
+
     /** Whether a delivered event is {@code member_joined} or {@code member_left}. */
     public static boolean isPresenceEvent(String frame) {
         return frame.startsWith(PRESENCE_HEAD);
@@ -313,12 +321,23 @@ public final class ServerFrames {
     }
 
     public static String error(ErrorCode code, String message, String ref) {
+        return error(code, message, ref, null);
+    }
+
+    /**
+     * As {@link #error(ErrorCode, String, String)}, for a publish the backplane did not confirm: {@code id} (null:
+     * none) is the id the message is delivered with, should it have gone out after all.
+     */
+    public static String error(ErrorCode code, String message, String ref, String id) {
         return write(g -> {
             start(g, "error");
             g.writeStringField("code", code.wire());
             g.writeStringField("message", message);
             if (ref != null) {
                 g.writeStringField("ref", ref);
+            }
+            if (id != null) {
+                g.writeStringField("id", id);
             }
         });
     }

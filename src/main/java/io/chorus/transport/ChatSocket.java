@@ -254,8 +254,9 @@ public class ChatSocket {
         return publish.onItemOrFailure().transformToUni((published, failure) -> {
             if (failure != null) {
                 LOG.debugf("Publish failed: %s", failure);
+                String id = failure instanceof Publisher.Unconfirmed unconfirmed ? unconfirmed.id() : null;
                 return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
-                        "the message was not delivered: the backplane is unavailable", ref));
+                        "the backplane did not confirm the message: it may not have been delivered", ref, id));
             }
             return ref == null ? Uni.createFrom().voidItem()
                     : connection.sendText(ServerFrames.ack(ref, published.id(), published.position()));

@@ -21,7 +21,7 @@ final class Resumption {
         if (since == null && epoch == null) {
             return Optional.of(Optional.empty());
         }
-        if (since == null || epoch == null || epoch.isEmpty() || epoch.length() > 64) {
+        if (since == null || epoch == null || epoch.length() > 64) { // "" is the epoch of a stream without history
             return Optional.empty();
         }
         try {

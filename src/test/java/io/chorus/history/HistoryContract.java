@@ -108,17 +108,27 @@ abstract class HistoryContract {
     }
 
     @Test
-    void newStreamHasOffsetZeroAndAnEpochThatItsFirstMessageKeeps() {
+    void newStreamIsAtOffsetZeroOfTheEmptyEpochAndAPositionThereRecoversItsFirstMessages() {
         History history = history(100);
         StreamName stream = stream();
         StreamPosition top = history.top(stream).await().atMost(TIMEOUT);
-        assertEquals(0, top.offset());
-        assertFalse(top.epoch().isEmpty());
+        assertEquals(new StreamPosition(0, ""), top);
         StreamPosition first = history.publish(stream, "ch", frame("first")).await().atMost(TIMEOUT);
-        assertEquals(new StreamPosition(1, top.epoch()), first);
+        assertEquals(1, first.offset());
+        assertFalse(first.epoch().isEmpty());
         HistoryRead read = history.readAfter(stream, top, 10).await().atMost(TIMEOUT);
         assertTrue(read.recoverable());
         assertEquals(1, read.frames().size());
+        assertEquals(first, read.end());
+    }
+
+    @Test
+    void readingAStreamThatDoesNotExistLeavesItWithoutAnEpoch() {
+        History history = history(100);
+        StreamName stream = stream();
+        assertFalse(history.readAfter(stream, new StreamPosition(3, "gone"), 10).await().atMost(TIMEOUT).recoverable());
+        history.readAfter(stream, new StreamPosition(0, ""), 10).await().atMost(TIMEOUT);
+        assertEquals(new StreamPosition(0, ""), history.top(stream).await().atMost(TIMEOUT));
     }
 
     @Test
@@ -138,15 +148,33 @@ abstract class HistoryContract {
     }
 
     @Test
-    void anotherEpochIsNotRecoverable() {
+    void anotherEpochIsNotRecoverableButTheCurrentOneIsReplayedFromItsStartWhileComplete() {
         History history = history(100);
         StreamName stream = stream();
-        StreamPosition position = history.publish(stream, "ch", frame("x")).await().atMost(TIMEOUT);
-        HistoryRead read = history.readAfter(stream, new StreamPosition(0, "not-" + position.epoch()), 100)
+        StreamPosition first = history.publish(stream, "ch", frame("x")).await().atMost(TIMEOUT);
+        StreamPosition second = history.publish(stream, "ch", frame("y")).await().atMost(TIMEOUT);
+        HistoryRead read = history.readAfter(stream, new StreamPosition(7, "not-" + first.epoch()), 100)
+                .await().atMost(TIMEOUT);
+        assertFalse(read.recoverable());
+        assertEquals(new StreamPosition(0, first.epoch()), read.from());
+        assertEquals(List.of(first, second), read.frames().stream().map(ServerFrames::positionOf).toList());
+        assertEquals(second, read.top());
+    }
+
+    @Test
+    void anotherEpochIsNotRecoverableAndNothingIsReplayedOnceTheCurrentOneIsTrimmed() {
+        History history = history(3);
+        StreamName stream = stream();
+        StreamPosition last = null;
+        for (int i = 0; i < 5; i++) {
+            last = history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT);
+        }
+        HistoryRead read = history.readAfter(stream, new StreamPosition(2, "not-" + last.epoch()), 100)
                 .await().atMost(TIMEOUT);
         assertFalse(read.recoverable());
         assertTrue(read.frames().isEmpty());
-        assertEquals(position, read.top());
+        assertEquals(last, read.from());
+        assertEquals(last, read.top());
     }
 
     @Test
@@ -177,13 +205,15 @@ abstract class HistoryContract {
         for (int i = 0; i < 25; i++) {
             history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT);
         }
-        HistoryRead all = new SharedReads(history, 4, 100).readAll(stream, start).await().atMost(TIMEOUT);
+        HistoryRead all = new SharedReads(history, 4, 100).readAll(stream, start, "cohort").await().atMost(TIMEOUT);
         assertTrue(all.recoverable());
         assertEquals(25, all.frames().size());
         for (int i = 0; i < 25; i++) {
             assertEquals(i + 1, ServerFrames.positionOf(all.frames().get(i)).offset());
         }
-        assertFalse(new SharedReads(history, 4, 10).readAll(stream, start).await().atMost(TIMEOUT).recoverable());
+        HistoryRead fresh = new SharedReads(history, 4, 100).readAllFresh(stream, start).await().atMost(TIMEOUT);
+        assertEquals(all.frames(), fresh.frames());
+        assertFalse(new SharedReads(history, 4, 10).readAll(stream, start, "cohort").await().atMost(TIMEOUT).recoverable());
     }
 
     private BlockingQueue<String> watch(String channel) {

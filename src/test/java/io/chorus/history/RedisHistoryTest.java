@@ -71,6 +71,19 @@ class RedisHistoryTest extends HistoryContract {
                 "Redis memory grew by " + growth + " bytes for 3000 more messages of " + payload.length() + " bytes");
     }
 
+    @Test
+    void readsOfManyRoomNamesCreateNoKeys() {
+        History history = history(100);
+        String prefix = "h-never-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        for (int i = 0; i < 500; i++) {
+            StreamName stream = StreamName.room(prefix + "-" + i);
+            history.readAfter(stream, new io.chorus.protocol.StreamPosition(0, ""), 10).await().atMost(TIMEOUT);
+            history.top(stream).await().atMost(TIMEOUT);
+        }
+        List<String> keys = redis.key().keys("test:history:room:{" + prefix + "*").await().atMost(TIMEOUT);
+        assertEquals(List.of(), keys);
+    }
+
     private static void publish(History history, StreamName stream, String payload, int count) {
         List<Uni<io.chorus.protocol.StreamPosition>> pending = new ArrayList<>();
         for (int i = 0; i < count; i++) {
