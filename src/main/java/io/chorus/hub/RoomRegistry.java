@@ -131,8 +131,7 @@ public class RoomRegistry implements PresenceListener {
     public void leaveAll(WebSocketConnection connection) {
         for (String room : rooms.groupsOf(connection)) {
             leave(room, connection).subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Leaving %s on close failed (presence heals by expiry): %s", room, failure));
         }
     }
 
@@ -187,8 +186,7 @@ public class RoomRegistry implements PresenceListener {
 
     private void announceInBackground(String scope, String event) {
         announce(event, scope).subscribe().with(ok -> {
-        }, failure -> {
-        });
+        }, failure -> LOG.debugf("Presence event for %s not announced: %s", scope, failure));
     }
 
     private Uni<Void> announce(String event, String room) {

@@ -136,8 +136,7 @@ public class ChatSocket {
                 .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
                         .sendText(ServerFrames.welcome(replicaId, connection.id(), user.get(), recovered, position))
                         .subscribe().with(ok -> {
-                        }, failure -> {
-                        })))
+                        }, failure -> LOG.debugf("welcome not sent to %s: %s", connection.id(), failure))))
                 .onTermination().invoke(() -> {
                     if (connection.isOpen()) {
                         connections.add(connection);
@@ -197,8 +196,7 @@ public class ChatSocket {
             JoinReply reply = (recovered, position) -> connection
                     .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
                     .subscribe().with(ok -> {
-                    }, failure -> {
-                    });
+                    }, failure -> LOG.debugf("joined not sent to %s: %s", connection.id(), failure));
             return rooms.join(join.room(), connection, user, join.since(),
                     identity.permissionsOf(connection).maySeePresence(join.room()), reply)
                     .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(

@@ -47,6 +47,10 @@ class RedisOutageIT {
                         .get("payload").asText());
                 assertTrue(a.isAlive() && b.isAlive());
             }
+            for (ReplicaProcess replica : new ReplicaProcess[] { a, b }) {
+                assertFalse(replica.log().contains(" ERROR "),
+                        "losing Redis is handled, not an error:\n" + replica.log());
+            }
         }
     }
 
