@@ -2,7 +2,6 @@ package io.chorus.backplane;
 
 import java.io.IOException;
 import java.util.logging.Filter;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 import io.quarkus.logging.LoggingFilter;
@@ -22,8 +21,8 @@ public final class RedisConnectionLossLog implements Filter {
     public boolean isLoggable(LogRecord record) {
         if (LOGGER.equals(record.getLoggerName()) && "Unhandled Error".equals(record.getMessage())
                 && record.getThrown() instanceof IOException lost) {
-            record.setLevel(Level.WARNING);
-            record.setMessage("A pooled Redis connection was lost (" + lost.getMessage()
+            record.setLevel(org.jboss.logmanager.Level.WARN);
+            record.setMessage("A pooled Redis connection was lost (" + lost
                     + "); commands on it failed and were answered, the pool opens a new one");
             record.setThrown(null);
         }

@@ -2,7 +2,9 @@ package io.chorus.hub;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 import jakarta.enterprise.event.Observes;
@@ -60,6 +62,13 @@ class GoingAwayOnShutdown {
                 if (connection.isOpen()) {
                     closing.add(connection.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
                 }
+            }
+        }
+        // Connections whose admission ended between the drain's start and its list: close them too.
+        Set<WebSocketConnection> listed = new HashSet<>(open);
+        for (WebSocketConnection straggler : connections.snapshot()) {
+            if (straggler.isOpen() && !listed.contains(straggler)) {
+                closing.add(straggler.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
             }
         }
         try {

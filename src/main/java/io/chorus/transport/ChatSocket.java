@@ -148,6 +148,9 @@ public class ChatSocket {
 
     @OnTextMessage
     Uni<Void> onText(String text, WebSocketConnection connection) {
+        if (connection.isClosed()) {
+            return Uni.createFrom().voidItem(); // the server closed it (a drain, a limit): nothing more is processed
+        }
         idle.seen(connection);
         String user = connection.userData().get(USER);
         ClientCommand command;
