@@ -61,12 +61,14 @@ export class ChorusClient {
   #welcome = null;
   #connected = null; // {promise, resolve, reject} of connect()
   #token;
+  #tokenInUrl;
   #user;
 
   /**
    * @param urls a WebSocket URL (`ws://host:8080/ws`) or a list of them to fail over between; in a browser it
    *   defaults to `/ws` of the page's own server
-   * @param options `{token, user, WebSocket, backoff: {initial, max}, connectTimeout, random}`
+   * @param options `{token, tokenIn, user, WebSocket, backoff: {initial, max}, connectTimeout, random}`; the token is
+   *   sent in the first frame (`{"type":"auth"}`), out of URLs and access logs, unless `tokenIn: 'url'` (`?token=`)
    */
   constructor(urls, options = {}) {
     if (urls == null) {
@@ -89,6 +91,7 @@ export class ChorusClient {
       random: options.random ?? Math.random,
     };
     this.#token = options.token ?? null;
+    this.#tokenInUrl = options.tokenIn === 'url';
     this.#user = options.user ?? null;
   }
 
@@ -269,6 +272,8 @@ export class ChorusClient {
       return;
     }
     this.#socket = socket;
+    const token = this.#tokenInUrl ? null : this.#token;
+    socket.onopen = token ? () => socket.send(JSON.stringify({ type: 'auth', token })) : null;
     socket.onmessage = (event) => this.#receive(socket, event.data);
     socket.onclose = (event) => this.#closed(socket, event.code, event.reason);
     socket.onerror = () => {}; // a close event follows, with what is known
@@ -290,9 +295,9 @@ export class ChorusClient {
     for (const name of ['token', 'user', 'since', 'epoch']) {
       url.searchParams.delete(name);
     }
-    if (this.#token) {
+    if (this.#token && this.#tokenInUrl) {
       url.searchParams.set('token', this.#token);
-    } else if (this.#user) {
+    } else if (this.#user && !this.#token) {
       url.searchParams.set('user', this.#user);
     }
     if (this.#broadcast) {
@@ -303,6 +308,7 @@ export class ChorusClient {
   }
 
   #detach(socket) {
+    socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
     socket.onerror = null;
