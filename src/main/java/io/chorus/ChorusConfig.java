@@ -260,11 +260,15 @@ public interface ChorusConfig {
         @WithDefault("1000")
         int maxPendingFrames();
 
-        /** Messages (publish and direct) one connection may send per second, on average; over it: {@code rate_limited}. */
+        /**
+         * Each connection's command budget: units refilled per second. Every command of both endpoints costs units
+         * (a {@code publish} 1; the table is in docs/protocol.md, "Limits"); one the budget cannot pay for gets
+         * {@code rate_limited}. The name is kept from when only publishes were counted.
+         */
         @WithDefault("200")
         int publishRate();
 
-        /** How many messages one connection may send in a burst above {@code publish-rate}. */
+        /** Most units a connection's command budget holds: the burst above {@code publish-rate}. */
         @WithDefault("400")
         int publishBurst();
 
