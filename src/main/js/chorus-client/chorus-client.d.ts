@@ -9,8 +9,13 @@ export interface StreamPosition {
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface ChorusClientOptions {
-  /** A signed JWT, sent as `?token=` (required unless the server runs in anonymous mode). */
+  /**
+   * A signed JWT (required unless the server runs in anonymous mode): sent in the connection's first frame
+   * (`{"type":"auth","token":…}`), so it stays out of URLs and access logs.
+   */
   token?: string;
+  /** Where the token goes: `'frame'` (default, the `auth` frame) or `'url'` (`?token=`, which proxies may log). */
+  tokenIn?: 'frame' | 'url';
   /** Anonymous mode only: the user id, sent as `?user=`. */
   user?: string;
   /** A WebSocket constructor; defaults to the global one (browsers, Node 22+). On Node 20: `import WebSocket from 'ws'`. */
@@ -146,6 +151,8 @@ export class ChorusError extends Error {
    * out after all (Redis may have taken it and died before answering).
    */
   readonly id?: string;
+  /** The room the server removed this connection from (code `forbidden`, after a refresh narrowed the grant). */
+  readonly room?: string;
   constructor(code: string, message: string, details?: object);
 }
 

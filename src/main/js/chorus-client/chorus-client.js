@@ -64,12 +64,14 @@ export class ChorusClient {
   #welcome = null;
   #connected = null; // {promise, resolve, reject} of connect()
   #token;
+  #tokenInUrl;
   #user;
 
   /**
    * @param urls a WebSocket URL (`ws://host:8080/ws`) or a list of them to fail over between; in a browser it
    *   defaults to `/ws` of the page's own server
-   * @param options `{token, user, WebSocket, backoff: {initial, max}, connectTimeout, random}`
+   * @param options `{token, tokenIn, user, WebSocket, backoff: {initial, max}, connectTimeout, random}`; the token is
+   *   sent in the first frame (`{"type":"auth"}`), out of URLs and access logs, unless `tokenIn: 'url'` (`?token=`)
    */
   constructor(urls, options = {}) {
     if (urls == null) {
@@ -92,6 +94,7 @@ export class ChorusClient {
       random: options.random ?? Math.random,
     };
     this.#token = options.token ?? null;
+    this.#tokenInUrl = options.tokenIn === 'url';
     this.#user = options.user ?? null;
   }
 
@@ -273,6 +276,8 @@ export class ChorusClient {
       return;
     }
     this.#socket = socket;
+    const token = this.#tokenInUrl ? null : this.#token;
+    socket.onopen = token ? () => socket.send(JSON.stringify({ type: 'auth', token })) : null;
     socket.onmessage = (event) => this.#receive(socket, event.data);
     socket.onclose = (event) => this.#closed(socket, event.code, event.reason);
     socket.onerror = () => {}; // a close event follows, with what is known
@@ -294,9 +299,9 @@ export class ChorusClient {
     for (const name of ['token', 'user', 'since', 'epoch']) {
       url.searchParams.delete(name);
     }
-    if (this.#token) {
+    if (this.#token && this.#tokenInUrl) {
       url.searchParams.set('token', this.#token);
-    } else if (this.#user) {
+    } else if (this.#user && !this.#token) {
       url.searchParams.set('user', this.#user);
     }
     if (this.#broadcast) {
@@ -307,6 +312,7 @@ export class ChorusClient {
   }
 
   #detach(socket) {
+    socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
     socket.onerror = null;
@@ -409,6 +415,13 @@ export class ChorusClient {
         break;
       case 'error':
         this.#error(frame);
+        break;
+      case 'left':
+        if (frame.ref === undefined && frame.room !== undefined) {
+          this.#removed(frame); // the server took the connection out of the room (a narrower grant after refresh)
+        } else {
+          this.#settle(frame.ref, frame);
+        }
         break;
       case 'member_joined':
       case 'member_left':
@@ -531,6 +544,18 @@ export class ChorusClient {
       }
     }
     this.#emit('message', frame);
+  }
+
+  #removed(frame) {
+    const entry = this.#rooms.get(frame.room);
+    if (!entry) {
+      return;
+    }
+    this.#rooms.delete(frame.room); // not rejoined on reconnect: the server no longer allows it
+    const error = new ChorusError(frame.reason ?? 'removed', `the server removed this connection from ${frame.room}`,
+      { room: frame.room });
+    entry.waiting.splice(0).forEach(({ reject }) => reject(error));
+    this.#emit('error', error);
   }
 
   #gap(frame) {

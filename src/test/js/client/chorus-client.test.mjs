@@ -229,6 +229,16 @@ describe('tokens', { skip: !process.env.CHORUS_JWT_REPLICA && 'CHORUS_JWT_REPLIC
     assert.ok(expires >= later - 5 && expires <= later + 5, `expires ${expires}`);
     await assert.rejects(carol.refresh(jwt('tok-mallory', 900)), (error) => error.code === 'invalid_token');
   });
+
+  test('the token travels in the auth frame, not the URL: a bad one is refused with 4003, not at the upgrade', async () => {
+    // A bad ?token= gets HTTP 401 at the upgrade (a 1006 close here); a bad auth frame gets close 4003.
+    const mallory = client(secured.ws, { token: 'not.a.token', backoff: { initial: 60_000, max: 60_000 } });
+    const states = record(mallory, 'state');
+    mallory.connect().catch(() => {});
+    const lost = await until(() => states.find((s) => s.code !== undefined));
+    assert.equal(lost.code, 4003);
+    mallory.close();
+  });
 });
 
 // --- helpers

@@ -69,6 +69,17 @@ public interface ChorusConfig {
         @WithDefault("600s")
         Duration timestampWindow();
 
+        /**
+         * Whether the HTTP API refuses an exact replay of a signed {@code POST} (one whose signature it has already
+         * accepted within the timestamp window). Pusher itself accepts replays; the guard is per replica.
+         */
+        @WithDefault("false")
+        boolean replayGuard();
+
+        /** Most signatures the replay guard remembers; beyond it the oldest are forgotten first. */
+        @WithDefault("100000")
+        int replayCacheSize();
+
         /** Webhook delivery. */
         PusherWebhooks webhooks();
     }
@@ -94,6 +105,16 @@ public interface ChorusConfig {
         @WithDefault("false")
         boolean clientEvents();
 
+        /**
+         * With {@code native-rooms}: the public channels (no {@code private-} or {@code presence-} prefix) a Pusher
+         * socket may subscribe to, as room patterns (exact names, prefixes ending in {@code *}, {@code *}, or
+         * {@code none}). A public subscription carries no signature, so without this anyone could read any native
+         * room that token grants keep from its users. Private and presence channels are granted by the app's auth
+         * endpoint's signature instead.
+         */
+        @WithDefault("none")
+        java.util.List<String> publicRooms();
+
         /** Where webhooks are POSTed; unset: none are sent. */
         java.util.Optional<String> webhookUrl();
     }
@@ -114,6 +135,14 @@ public interface ChorusConfig {
         /** How long one delivery attempt may take. */
         @WithDefault("10s")
         Duration timeout();
+
+        /**
+         * How long a channel's {@code channel_occupied} / {@code channel_vacated} waits before it is queued: within
+         * it, an occupied and a vacated of one channel cancel out, so subscribe churn queues nothing. {@code 0}: no
+         * wait.
+         */
+        @WithDefault("2s")
+        Duration mergeWindow();
     }
 
     interface Auth {
@@ -160,6 +189,13 @@ public interface ChorusConfig {
         @WithDefault("*")
         java.util.List<String> presence();
 
+        /**
+         * User ids the user may send direct messages to: exact ids, prefixes ending in {@code *}, {@code *},
+         * {@code {user}} for the user itself, {@code none} for nobody.
+         */
+        @WithDefault("*")
+        java.util.List<String> direct();
+
         /** Whether the user may publish to everyone (the broadcast stream). */
         @WithDefault("true")
         boolean broadcast();
@@ -182,6 +218,14 @@ public interface ChorusConfig {
         /** A JWT whose {@code scope} claim holds this scope may call the API too. */
         @WithDefault("chorus:admin")
         String adminScope();
+
+        /**
+         * Whether {@code /q/metrics} and {@code /q/openapi} on the main HTTP port need the server API's credentials
+         * (the API key or an admin token) too. Health checks stay open. The other way to keep them from clients:
+         * the management interface (a build-time setting, see README's "Production checklist").
+         */
+        @WithDefault("false")
+        boolean guardManagement();
     }
 
     interface Shutdown {
@@ -216,11 +260,15 @@ public interface ChorusConfig {
         @WithDefault("1000")
         int maxPendingFrames();
 
-        /** Messages (publish and direct) one connection may send per second, on average; over it: {@code rate_limited}. */
+        /**
+         * Each connection's command budget: units refilled per second. Every command of both endpoints costs units
+         * (a {@code publish} 1; the table is in docs/protocol.md, "Limits"); one the budget cannot pay for gets
+         * {@code rate_limited}. The name is kept from when only publishes were counted.
+         */
         @WithDefault("200")
         int publishRate();
 
-        /** How many messages one connection may send in a burst above {@code publish-rate}. */
+        /** Most units a connection's command budget holds: the burst above {@code publish-rate}. */
         @WithDefault("400")
         int publishBurst();
 

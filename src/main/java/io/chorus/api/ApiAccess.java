@@ -38,7 +38,11 @@ public class ApiAccess {
         if (!request.getUriInfo().getPath().startsWith("/api/")) {
             return Uni.createFrom().nullItem();
         }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        return refusal(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+    }
+
+    /** The answer to a request with this {@code Authorization} header (may be null): null when it may pass. */
+    Uni<Response> refusal(String header) {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Uni.createFrom().item(unauthorized("send Authorization: Bearer <API key or admin token>"));
         }

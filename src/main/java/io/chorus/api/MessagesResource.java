@@ -15,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.chorus.hub.Publisher;
 import io.chorus.protocol.Names;
+import io.chorus.protocol.ReservedEvents;
 import io.chorus.protocol.StreamPosition;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -38,7 +39,7 @@ public class MessagesResource {
     @Path("/broadcast")
     @Operation(summary = "Publish to every connected client, on every replica (kept in the broadcast history)")
     @APIResponse(responseCode = "202", description = "Accepted by the backplane: {id, position}")
-    @APIResponse(responseCode = "400", description = "No payload, or an invalid sender")
+    @APIResponse(responseCode = "400", description = "No payload, a payload naming a reserved event (pusher:*), or an invalid sender")
     @APIResponse(responseCode = "503", description = "The backplane is unavailable: nothing was delivered")
     public Uni<Response> toEveryone(PublishRequest request) {
         Response invalid = invalid(request);
@@ -50,7 +51,7 @@ public class MessagesResource {
     @Path("/rooms/{room}/messages")
     @Operation(summary = "Publish to every member of a room, wherever connected (kept in the room's history)")
     @APIResponse(responseCode = "202", description = "Accepted by the backplane: {id, position}")
-    @APIResponse(responseCode = "400", description = "Invalid room name, no payload, or an invalid sender")
+    @APIResponse(responseCode = "400", description = "Invalid room name, no payload, a payload naming a reserved event (pusher:*), or an invalid sender")
     @APIResponse(responseCode = "503", description = "The backplane is unavailable: nothing was delivered")
     public Uni<Response> toRoom(@PathParam("room") String room, PublishRequest request) {
         Response invalid = !Names.isRoom(room) ? ApiError.badRequest("invalid room name") : invalid(request);
@@ -62,7 +63,7 @@ public class MessagesResource {
     @Path("/users/{user}/messages")
     @Operation(summary = "Send to every connection of one user, wherever connected (no history)")
     @APIResponse(responseCode = "202", description = "Accepted by the backplane: {id}")
-    @APIResponse(responseCode = "400", description = "Invalid user id, no payload, or an invalid sender")
+    @APIResponse(responseCode = "400", description = "Invalid user id, no payload, a payload naming a reserved event (pusher:*), or an invalid sender")
     @APIResponse(responseCode = "503", description = "The backplane is unavailable: nothing was delivered")
     public Uni<Response> toUser(@PathParam("user") String user, PublishRequest request) {
         Response invalid = !Names.isUser(user) ? ApiError.badRequest("invalid user id") : invalid(request);
@@ -73,6 +74,9 @@ public class MessagesResource {
     private static Response invalid(PublishRequest request) {
         if (request == null || request.payload() == null) {
             return ApiError.badRequest("missing field: payload");
+        }
+        if (ReservedEvents.named(request.payload())) {
+            return ApiError.badRequest(ReservedEvents.refusal(request.payload().get("event").textValue()));
         }
         return Names.isUser(request.sender()) ? null : ApiError.badRequest("invalid sender id: from");
     }

@@ -19,7 +19,7 @@ public class Authorization {
     Authorization(ChorusConfig config) {
         this.defaults = config.auth().defaults();
         this.privatePrefix = config.auth().privatePrefix();
-        boolean personal = Stream.of(defaults.subscribe(), defaults.publish(), defaults.presence())
+        boolean personal = Stream.of(defaults.subscribe(), defaults.publish(), defaults.presence(), defaults.direct())
                 .flatMap(List::stream).anyMatch(pattern -> pattern.contains("{user}"));
         this.shared = personal ? null : build("", Grant.DEFAULTS);
     }
@@ -34,6 +34,7 @@ public class Authorization {
                 patterns(grant.subscribe(), defaults.subscribe(), user),
                 patterns(grant.publish(), defaults.publish(), user),
                 patterns(grant.presence(), defaults.presence(), user),
+                new RoomPatterns(grant.direct() != null ? grant.direct() : defaults.direct(), user, ""),
                 grant.broadcast() != null ? grant.broadcast() : defaults.broadcast(),
                 grant.online() != null ? grant.online() : defaults.online());
     }

@@ -3,8 +3,13 @@ package io.chorus.auth;
 import io.chorus.protocol.ClientCommand;
 
 /** What one connection's user may do; checked by the endpoint before each command. */
-public record Permissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatterns presence, boolean broadcast,
-        boolean online) {
+public record Permissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatterns presence, RoomPatterns direct,
+        boolean broadcast, boolean online) {
+
+    /** Whether the user may be in the room (join it, read its history). */
+    public boolean mayJoin(String room) {
+        return subscribe.covers(room);
+    }
 
     public boolean maySeePresence(String room) {
         return presence.covers(room);
@@ -19,6 +24,8 @@ public record Permissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatt
                 return broadcast ? null : "not allowed to publish to everyone";
             }
             return this.publish.covers(publish.room()) ? null : "not allowed to publish to " + publish.room();
+        } else if (command instanceof ClientCommand.Direct message) {
+            return direct.covers(message.to()) ? null : "not allowed to send direct messages to " + message.to();
         } else if (command instanceof ClientCommand.History history && history.room() != null) {
             return subscribe.covers(history.room()) ? null : "not allowed to read " + history.room();
         } else if (command instanceof ClientCommand.ListMembers list) {

@@ -38,15 +38,18 @@ public class TokenExpiry {
         });
     }
 
-    /** Replaces the connection's token with a fresh one for the same user; the item is the new expiry. */
-    public Uni<Long> refresh(WebSocketConnection connection, String user, String token) {
+    /**
+     * Replaces the connection's token with a fresh one for the same user; the item is the verified token, whose grant
+     * the caller applies ({@link UserIdentity#regrant}).
+     */
+    public Uni<TokenVerifier.Verified> refresh(WebSocketConnection connection, String user, String token) {
         return verifier.verify(token).map(verified -> {
             if (!verified.user().equals(user)) {
                 throw new IllegalArgumentException("the token is for another user");
             }
             connection.userData().put(TokenAuthentication.EXPIRES, verified.expires());
             watch(connection);
-            return verified.expires();
+            return verified;
         });
     }
 

@@ -62,7 +62,7 @@ public class TokenVerifier {
             throw new IllegalArgumentException("the token's chorus claim is not an object");
         }
         return new Grant(patterns(grant, "subscribe"), patterns(grant, "publish"), patterns(grant, "presence"),
-                flag(grant, "broadcast"), flag(grant, "online"));
+                patterns(grant, "direct"), flag(grant, "broadcast"), flag(grant, "online"));
     }
 
     private static List<String> patterns(JsonObject grant, String name) {

@@ -92,6 +92,14 @@ public class UserIdentity {
         return user;
     }
 
+    /**
+     * Makes a refreshed token's grant the connection's permissions, in place of the old ones; the item is the old
+     * permissions, so the caller can undo what they no longer allow (rooms it may no longer be in).
+     */
+    public Permissions regrant(WebSocketConnection connection, String user, Grant grant) {
+        return connection.userData().put(PERMISSIONS, authorization.permissionsOf(user, grant));
+    }
+
     /** What the connection's user may do; settled by {@link #identify(WebSocketConnection)}. */
     public Permissions permissionsOf(WebSocketConnection connection) {
         return connection.userData().get(PERMISSIONS);

@@ -144,6 +144,11 @@ public class RoomRegistry implements PresenceListener {
         return rooms.groupsOf(connection).size();
     }
 
+    /** The rooms the connection is in (a copy). */
+    public java.util.Set<String> roomsOf(WebSocketConnection connection) {
+        return java.util.Set.copyOf(rooms.groupsOf(connection));
+    }
+
     public boolean isIn(String room, WebSocketConnection connection) {
         return rooms.groupsOf(connection).contains(room);
     }

@@ -82,7 +82,7 @@ public class ChorusMeters {
         FunctionCounter.builder("chorus.idle.disconnects", idle, IdleConnections::closedCount)
                 .description("Connections closed with 4002: nothing arrived for chorus.limits.idle-timeout").register(registry);
         this.rateLimited = Counter.builder("chorus.rate.limited")
-                .description("Messages refused because their connection sent faster than chorus.limits.publish-rate")
+                .description("Commands refused because their connection's command budget (chorus.limits.publish-rate) could not pay for them")
                 .register(registry);
     }
 

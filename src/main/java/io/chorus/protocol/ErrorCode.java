@@ -14,7 +14,7 @@ public enum ErrorCode {
     INVALID_FIELD("invalid_field"),
     /** {@code room} is not a valid room name. */
     INVALID_ROOM("invalid_room"),
-    /** The connection sends faster than {@code chorus.limits.publish-rate}; the message was dropped. */
+    /** The connection's command budget ({@code chorus.limits.publish-rate}) cannot pay for the command; it was dropped. */
     RATE_LIMITED("rate_limited"),
     /** The connection is already in {@code chorus.limits.max-rooms-per-connection} rooms. */
     TOO_MANY_ROOMS("too_many_rooms"),

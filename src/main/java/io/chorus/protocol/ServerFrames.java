@@ -173,6 +173,18 @@ public final class ServerFrames {
         return roomReply("left", room, ref);
     }
 
+    /**
+     * The server took the connection out of a room, unasked: {@code reason} {@code forbidden} after a {@code refresh}
+     * whose token no longer allows the room (or no longer shows its presence).
+     */
+    public static String removed(String room, String reason) {
+        return write(g -> {
+            start(g, "left");
+            g.writeStringField("room", room);
+            g.writeStringField("reason", reason);
+        });
+    }
+
     private static String roomReply(String type, String room, String ref) {
         return write(g -> {
             start(g, type);

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
+import io.chorus.auth.RoomPatterns;
 
 /**
  * The apps of {@code chorus.pusher.apps.<name>.*}, looked up by key (WebSocket clients) or id (HTTP API). Refuses to
@@ -23,6 +24,7 @@ public class PusherApps {
 
     private final Map<String, PusherApp> byKey = new HashMap<>();
     private final Map<String, PusherApp> byId = new HashMap<>();
+    private final Map<String, RoomPatterns> publicRooms = new HashMap<>();
     private final PusherApp nativeApp;
 
     PusherApps(ChorusConfig config) {
@@ -44,6 +46,7 @@ public class PusherApps {
             if (byKey.put(app.key(), app) != null) {
                 throw new IllegalStateException(where + ".key is used by another app");
             }
+            publicRooms.put(app.id(), new RoomPatterns(settings.publicRooms(), "", ""));
             if (app.nativeRooms()) {
                 if (shared != null) {
                     throw new IllegalStateException("native-rooms=true for two apps (" + shared.name() + ", "
@@ -53,6 +56,16 @@ public class PusherApps {
             }
         }
         this.nativeApp = shared;
+    }
+
+    /**
+     * Whether a socket of the app may subscribe to a channel without a signature: a public channel of an isolated
+     * app always (its rooms are its own), one of the native-rooms app only when {@code public-rooms} covers it (the
+     * rooms are shared with native clients, whose token grants must hold). Private and presence channels need the
+     * app's signature, checked elsewhere.
+     */
+    boolean mayOpen(PusherApp app, String channel) {
+        return !app.nativeRooms() || ChannelName.needsAuthorization(channel) || publicRooms.get(app.id()).covers(channel);
     }
 
     public Optional<PusherApp> byKey(String key) {

@@ -7,6 +7,7 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.hub.Dialect;
+import io.chorus.protocol.ReservedEvents;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -17,7 +18,9 @@ import io.quarkus.websockets.next.WebSocketConnection;
  * <li>{@code message}: its payload, when an object with a string {@code event} and a {@code data}, becomes that
  * event with that data; any other payload becomes an event named {@code message} whose data is the payload. On a
  * presence channel the sender becomes {@code user_id}. A message that names a socket in {@code except} (the sender of
- * a client event, the {@code socket_id} of an HTTP API trigger) is not written to that socket.</li>
+ * a client event, the {@code socket_id} of an HTTP API trigger) is not written to that socket.
+ * A message naming a reserved event ({@code pusher:*}, {@code pusher_internal:*}) becomes nothing: endpoints and APIs
+ * refuse such payloads ({@link ReservedEvents}), and this keeps one from any other source from forging a Pusher event.</li>
  * <li>{@code member_joined} / {@code member_left} on a presence channel: {@code pusher_internal:member_added} /
  * {@code member_removed}, not written to the sockets present as that very user.</li>
  * <li>anything else (a {@code gap}, presence events of other channels): nothing; Pusher has no word for it.</li>
@@ -56,6 +59,9 @@ public class PusherDialect implements Dialect {
                 if (payload.isObject() && payload.path("event").isTextual() && payload.has("data")) {
                     name = payload.get("event").textValue();
                     data = payload.get("data");
+                }
+                if (ReservedEvents.isReserved(name)) {
+                    return null; // refused where it entered; never let it pass for a Pusher protocol event
                 }
                 String from = presence && event.path("from").isTextual() ? event.get("from").textValue() : null;
                 SkipSocket except = event.path("except").isTextual()

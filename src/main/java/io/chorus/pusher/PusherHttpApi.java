@@ -22,13 +22,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.ChorusConfig;
 import io.chorus.hub.RoomRegistry;
+import io.chorus.protocol.ReservedEvents;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Pusher's HTTP API (docs/pusher.md), what the Pusher server SDKs call: trigger events ({@code events},
  * {@code batch_events}) and ask about channels. Every request must be signed with the app's secret
- * ({@link RequestSignature}) within {@code chorus.pusher.timestamp-window}; refusals are 401 with the reason.
+ * ({@link RequestSignature}) within {@code chorus.pusher.timestamp-window}, and, with {@code chorus.pusher.replay-guard},
+ * a signed {@code POST} is accepted once ({@link SignatureReplays}); refusals are 401 with the reason.
  * Triggered events go through the rooms' history and backplane ({@link ChannelEvents}), so they reach Pusher and
  * native subscribers on every replica.
  */
@@ -46,8 +49,11 @@ public class PusherHttpApi {
     private final ChannelIndex index;
     private final RoomRegistry rooms;
     private final ChorusConfig config;
+    private final SignatureReplays replays;
 
-    PusherHttpApi(PusherApps apps, ChannelEvents events, ChannelIndex index, RoomRegistry rooms, ChorusConfig config) {
+    PusherHttpApi(PusherApps apps, ChannelEvents events, ChannelIndex index, RoomRegistry rooms,
+            SignatureReplays replays, ChorusConfig config) {
+        this.replays = replays;
         this.apps = apps;
         this.events = events;
         this.index = index;
@@ -221,10 +227,15 @@ public class PusherHttpApi {
         }
         Map<String, List<String>> query = new HashMap<>();
         request.params().forEach(entry -> query.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(entry.getValue()));
+        long now = System.currentTimeMillis() / 1000;
         String refusal = RequestSignature.refusal(app.get(), request.method().name(), request.path(), query, body,
-                System.currentTimeMillis() / 1000, config.pusher().timestampWindow());
+                now, config.pusher().timestampWindow());
         if (refusal != null) {
             return text(401, refusal);
+        }
+        if (request.method() == HttpMethod.POST && !replays.firstUse(query.get("auth_signature").get(0),
+                Long.parseLong(query.get("auth_timestamp").get(0)), now)) {
+            return text(401, "Replayed request: this signature was already used (chorus.pusher.replay-guard)");
         }
         return handler.handle(app.get());
     }
@@ -237,6 +248,9 @@ public class PusherHttpApi {
         JsonNode name = event.get("name");
         if (name == null || !name.isTextual() || name.textValue().isEmpty() || name.textValue().length() > MAX_EVENT_NAME) {
             return text(400, "An event needs a name of 1 to " + MAX_EVENT_NAME + " characters");
+        }
+        if (ReservedEvents.isReserved(name.textValue())) {
+            return text(400, ReservedEvents.refusal(name.textValue()));
         }
         JsonNode data = event.get("data");
         if (data == null) {

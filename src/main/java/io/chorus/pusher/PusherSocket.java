@@ -12,8 +12,10 @@ import io.chorus.hub.Dialect;
 import io.chorus.hub.IdleConnections;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
+import io.chorus.metrics.ChorusMeters;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.transport.ChannelCapture;
+import io.chorus.transport.CommandBudget;
 import io.chorus.transport.ConnectionFailures;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -60,10 +62,14 @@ public class PusherSocket {
     private final int maxChannels;
     private final int maxConnections;
     private final ConnectionFailures failures;
+    private final CommandBudget budget;
+    private final ChorusMeters meters;
 
     PusherSocket(PusherApps apps, PusherDialect dialect, SocketIds socketIds, RoomRegistry rooms, ChannelIndex index,
             ChannelEvents events, Webhooks webhooks, LocalConnections connections, IdleConnections idle,
-            ConnectionFailures failures, ChorusConfig config) {
+            ConnectionFailures failures, CommandBudget budget, ChorusMeters meters, ChorusConfig config) {
+        this.budget = budget;
+        this.meters = meters;
         this.failures = failures;
         this.apps = apps;
         this.dialect = dialect;
@@ -133,6 +139,11 @@ public class PusherSocket {
         }
         String event = frame.get("event").textValue();
         JsonNode data = dataOf(frame.get("data"));
+        CommandBudget.Cost cost = costOf(event, data);
+        if (cost != null && !budget.tryPay(connection, cost)) {
+            meters.rateLimited();
+            return overBudget(connection, event, data);
+        }
         return switch (event) {
             case "pusher:ping" -> connection.sendText(PusherFrames.pong());
             case "pusher:pong" -> Uni.createFrom().voidItem();
@@ -142,6 +153,31 @@ public class PusherSocket {
                     ? clientEvent(connection, session, event, frame.path("channel").asText(null), frame.get("data"))
                     : connection.sendText(PusherFrames.error(null, "Unsupported event: " + event));
         };
+    }
+
+    /** What an event costs the connection's budget (docs/protocol.md, "Limits"); null: nothing. */
+    private static CommandBudget.Cost costOf(String event, JsonNode data) {
+        return switch (event) {
+            case "pusher:pong" -> null;
+            case "pusher:ping" -> CommandBudget.Cost.PING;
+            case "pusher:subscribe" -> ChannelName.isPresence(data.path("channel").asText(""))
+                    ? CommandBudget.Cost.PRESENCE_SUBSCRIBE
+                    : CommandBudget.Cost.JOIN;
+            case "pusher:unsubscribe" -> CommandBudget.Cost.LEAVE;
+            default -> CommandBudget.Cost.CLIENT_EVENT;
+        };
+    }
+
+    /**
+     * An event the budget could not pay for, dropped: a subscription is refused with {@code pusher:subscription_error}
+     * (status 429), anything else gets {@code pusher:error} 4301.
+     */
+    private static Uni<Void> overBudget(WebSocketConnection connection, String event, JsonNode data) {
+        String message = "Rate limit: too many events from this connection; " + event + " was dropped";
+        if (event.equals("pusher:subscribe")) {
+            return refuseSubscription(connection, data.path("channel").asText(null), "LimitReached", message, 429, null);
+        }
+        return connection.sendText(PusherFrames.error(CLIENT_EVENT_RATE_LIMIT, message));
     }
 
     /** The {@code data} of a client frame: an object, or a string holding one (both are seen in the wild). */
@@ -170,6 +206,10 @@ public class PusherSocket {
                     "already subscribed to " + maxChannels + " channels", 429, null);
         }
         PusherApp app = session.app;
+        if (!apps.mayOpen(app, channel)) {
+            return refuseSubscription(connection, channel, "AuthError",
+                    "Public channel " + channel + " is not open to Pusher clients (public-rooms)", 403, null);
+        }
         boolean presence = ChannelName.isPresence(channel);
         String channelData = null;
         if (ChannelName.needsAuthorization(channel)) {

@@ -4,9 +4,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.annotation.PreDestroy;
@@ -29,7 +32,8 @@ import io.vertx.core.Vertx;
  * Delivery never blocks an event loop (the JDK HTTP client, asynchronously) and never grows without bound: at most
  * {@code chorus.pusher.webhooks.queue-size} webhooks wait or travel at once (more are dropped and logged), a few go
  * out concurrently, and one that fails (no answer, or a status other than 2xx) is retried up to
- * {@code max-attempts} times, the delay doubling from {@code retry-delay}.
+ * {@code max-attempts} times, the delay doubling from {@code retry-delay}. Occupancy changes of one channel within
+ * {@code merge-window} are merged ({@link #occupancy}), and a full queue is logged at most every 10 s.
  */
 @Singleton
 public class Webhooks {
@@ -37,7 +41,25 @@ public class Webhooks {
     private static final Logger LOG = Logger.getLogger(Webhooks.class);
     private static final int CONCURRENT_DELIVERIES = 4;
 
+    private static final long WARN_EVERY_MILLIS = 10_000;
+
     private record Delivery(PusherApp app, String body, int attempt) {
+    }
+
+    private record Channel(String appId, String channel) {
+    }
+
+    /** A channel's occupancy changes within the merge window: the first, and the latest. */
+    private static final class Occupancy {
+        final PusherApp app;
+        final String first;
+        volatile String last;
+
+        Occupancy(PusherApp app, String first) {
+            this.app = app;
+            this.first = first;
+            this.last = first;
+        }
     }
 
     private final Vertx vertx;
@@ -51,6 +73,10 @@ public class Webhooks {
     private final AtomicInteger sending = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder delivered = new LongAdder();
+    private final long mergeMillis;
+    private final Map<Channel, Occupancy> occupancy = new ConcurrentHashMap<>();
+    private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
+    private final LongAdder unreported = new LongAdder();
 
     Webhooks(Vertx vertx, ChorusConfig config, MeterRegistry registry) {
         this.vertx = vertx;
@@ -63,15 +89,49 @@ public class Webhooks {
         this.maxAttempts = Math.max(1, settings.maxAttempts());
         this.retryDelay = settings.retryDelay();
         this.timeout = settings.timeout();
+        this.mergeMillis = settings.mergeWindow().toMillis();
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
     void channelOccupied(PusherApp app, String channel) {
-        send(app, "channel_occupied", channel, null);
+        occupancy(app, channel, "channel_occupied");
     }
 
     void channelVacated(PusherApp app, String channel) {
-        send(app, "channel_vacated", channel, null);
+        occupancy(app, channel, "channel_vacated");
+    }
+
+    /**
+     * Holds a channel's occupancy change for {@code merge-window}; then, if the channel ends the window as it began
+     * it (occupied then vacated, or the reverse), nothing is sent, else the latest change is. A socket cycling through
+     * channels thus queues no webhooks ahead of the ones that matter.
+     */
+    private void occupancy(PusherApp app, String channel, String name) {
+        if (app.webhookUrl() == null) {
+            return;
+        }
+        if (mergeMillis <= 0) {
+            send(app, name, channel, null);
+            return;
+        }
+        Channel key = new Channel(app.id(), channel);
+        boolean[] opened = { false };
+        occupancy.compute(key, (k, held) -> {
+            if (held == null) {
+                opened[0] = true;
+                return new Occupancy(app, name);
+            }
+            held.last = name;
+            return held;
+        });
+        if (opened[0]) {
+            vertx.setTimer(mergeMillis, id -> {
+                Occupancy held = occupancy.remove(key);
+                if (held != null && held.first.equals(held.last)) {
+                    send(held.app, held.last, channel, null);
+                }
+            });
+        }
     }
 
     void memberAdded(PusherApp app, String channel, String user) {
@@ -122,11 +182,23 @@ public class Webhooks {
         if (held.incrementAndGet() > queueSize) {
             held.decrementAndGet();
             dropped.increment();
-            LOG.warnf("Webhook queue full (%d): dropped a webhook for app %s", queueSize, app.id());
+            warnDropped(app);
             return;
         }
         waiting.add(new Delivery(app, body, 1));
         pump();
+    }
+
+    /** Logs a full queue at most once per {@link #WARN_EVERY_MILLIS}, counting the drops in between. */
+    private void warnDropped(PusherApp app) {
+        unreported.increment();
+        long now = System.currentTimeMillis();
+        long last = lastWarning.get();
+        if ((last == Long.MIN_VALUE || now - last >= WARN_EVERY_MILLIS) && lastWarning.compareAndSet(last, now)) {
+            LOG.warnf("Webhook queue full (%d): dropped %d webhook(s) (latest for app %s) since the last such warning; "
+                    + "chorus_pusher_webhooks_total{outcome=dropped} counts them all", queueSize, unreported.sumThenReset(),
+                    app.id());
+        }
     }
 
     /** Starts deliveries while fewer than the allowed number are on their way. */

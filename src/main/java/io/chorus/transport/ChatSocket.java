@@ -6,6 +6,8 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.auth.AuthenticationDeadline;
+import io.chorus.auth.Grant;
+import io.chorus.auth.Permissions;
 import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
 import io.chorus.history.RecentHistory;
@@ -23,6 +25,7 @@ import io.chorus.protocol.ClientFrameParser;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.ErrorCode;
 import io.chorus.protocol.ProtocolException;
+import io.chorus.protocol.ReservedEvents;
 import io.chorus.protocol.ServerFrames;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -62,7 +65,7 @@ public class ChatSocket {
     private final UserIdentity identity;
     private final Publisher publisher;
     private final ChorusMeters meters;
-    private final PublishRate publishRate;
+    private final CommandBudget budget;
     private final ConnectionLimits limits;
     private final int maxRooms;
     private final IdleConnections idle;
@@ -74,7 +77,7 @@ public class ChatSocket {
     private final String replicaId;
 
     ChatSocket(Publisher publisher, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
-            UserRegistry users, UserIdentity identity, ChorusMeters meters, PublishRate publishRate,
+            UserRegistry users, UserIdentity identity, ChorusMeters meters, CommandBudget budget,
             ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, AuthenticationDeadline deadline,
             ConnectionFailures failures, RecentHistory history, ChorusConfig config) {
         this.history = history;
@@ -83,7 +86,7 @@ public class ChatSocket {
         this.idle = idle;
         this.tokenExpiry = tokenExpiry;
         this.meters = meters;
-        this.publishRate = publishRate;
+        this.budget = budget;
         this.limits = limits;
         this.maxRooms = config.limits().maxRoomsPerConnection();
         this.broadcast = broadcast;
@@ -166,16 +169,18 @@ public class ChatSocket {
         if (user == null) {
             return authenticate(command, connection);
         }
+        if (!budget.tryPay(connection, costOf(command))) {
+            meters.rateLimited();
+            return connection.sendText(ServerFrames.error(ErrorCode.RATE_LIMITED,
+                    "too many commands: this one was dropped", command.ref()));
+        }
         String refusal = identity.permissionsOf(connection).refusal(command);
+        if (refusal == null) {
+            refusal = reservedEventOf(command);
+        }
         if (refusal != null) {
             meters.refused(Refusal.FORBIDDEN);
             return connection.sendText(ServerFrames.error(ErrorCode.FORBIDDEN, refusal, command.ref()));
-        }
-        if ((command instanceof ClientCommand.Publish || command instanceof ClientCommand.Direct)
-                && !publishRate.tryAcquire(connection)) {
-            meters.rateLimited();
-            return connection.sendText(ServerFrames.error(ErrorCode.RATE_LIMITED,
-                    "too many messages: the message was dropped", command.ref()));
         }
         if (command instanceof ClientCommand.Join join && rooms.roomCountOf(connection) >= maxRooms
                 && !rooms.isIn(join.room(), connection)) {
@@ -213,8 +218,10 @@ public class ChatSocket {
                     .map(members -> ServerFrames.members(list.room(), members.users(), list.ref())));
         } else if (command instanceof ClientCommand.Refresh refresh) {
             return tokenExpiry.refresh(connection, user, refresh.token()).onItemOrFailure().transformToUni(
-                    (expires, failure) -> connection.sendText(failure == null ? ServerFrames.refreshed(expires, refresh.ref())
-                            : ServerFrames.error(ErrorCode.INVALID_TOKEN, failure.getMessage(), refresh.ref())));
+                    (verified, failure) -> failure != null
+                            ? connection.sendText(ServerFrames.error(ErrorCode.INVALID_TOKEN, failure.getMessage(), refresh.ref()))
+                            : regrant(connection, user, verified.grant())
+                                    .chain(() -> connection.sendText(ServerFrames.refreshed(verified.expires(), refresh.ref()))));
         } else if (command instanceof ClientCommand.ListOnline list) {
             return answer(connection, list.ref(), "presence", users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
@@ -227,6 +234,51 @@ public class ChatSocket {
                     "this connection is already authenticated", auth.ref()));
         }
         throw new IllegalStateException("unhandled command " + command);
+    }
+
+    /** What a command costs the connection's budget (docs/protocol.md, "Limits"). */
+    private static CommandBudget.Cost costOf(ClientCommand command) {
+        if (command instanceof ClientCommand.Publish) {
+            return CommandBudget.Cost.PUBLISH;
+        } else if (command instanceof ClientCommand.Direct) {
+            return CommandBudget.Cost.DIRECT;
+        } else if (command instanceof ClientCommand.Join) {
+            return CommandBudget.Cost.JOIN;
+        } else if (command instanceof ClientCommand.Leave) {
+            return CommandBudget.Cost.LEAVE;
+        } else if (command instanceof ClientCommand.History) {
+            return CommandBudget.Cost.HISTORY;
+        } else if (command instanceof ClientCommand.ListMembers) {
+            return CommandBudget.Cost.MEMBERS;
+        } else if (command instanceof ClientCommand.ListOnline) {
+            return CommandBudget.Cost.ONLINE;
+        }
+        return CommandBudget.Cost.REFRESH; // refresh, and an auth frame sent again
+    }
+
+    /** Why a message may not be sent because its payload names a Pusher protocol event, or null. */
+    private static String reservedEventOf(ClientCommand command) {
+        var payload = command instanceof ClientCommand.Publish publish ? publish.payload()
+                : command instanceof ClientCommand.Direct direct ? direct.payload() : null;
+        return ReservedEvents.named(payload) ? ReservedEvents.refusal(payload.get("event").textValue()) : null;
+    }
+
+    /**
+     * Applies a refreshed token's grant: from now on its permissions decide, and the connection leaves — with a
+     * {@code left} event whose {@code reason} is {@code forbidden} — every room the new grant no longer lets it be in,
+     * or no longer lets it see the presence of (it may join again, without presence).
+     */
+    private Uni<Void> regrant(WebSocketConnection connection, String user, Grant grant) {
+        Permissions before = identity.regrant(connection, user, grant);
+        Permissions now = identity.permissionsOf(connection);
+        Uni<Void> done = Uni.createFrom().voidItem();
+        for (String room : rooms.roomsOf(connection)) {
+            if (!now.mayJoin(room) || (before.maySeePresence(room) && !now.maySeePresence(room))) {
+                done = done.chain(() -> rooms.leave(room, connection))
+                        .chain(() -> connection.sendText(ServerFrames.removed(room, ErrorCode.FORBIDDEN.wire())));
+            }
+        }
+        return done;
     }
 
     /**

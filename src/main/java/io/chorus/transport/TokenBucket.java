@@ -19,14 +19,19 @@ public final class TokenBucket {
     }
 
     /** Takes one token; false when there is none. */
-    public synchronized boolean tryTake() {
+    public boolean tryTake() {
+        return tryTake(1);
+    }
+
+    /** Takes {@code cost} tokens; false (taking none) when there are fewer. */
+    public synchronized boolean tryTake(double cost) {
         long now = System.nanoTime();
         tokens = Math.min(burst, tokens + (now - refilledAt) * perNano);
         refilledAt = now;
-        if (tokens < 1) {
+        if (tokens < cost) {
             return false;
         }
-        tokens -= 1;
+        tokens -= cost;
         return true;
     }
 }

@@ -47,7 +47,7 @@ class AuthorizationIT {
         keys = generator.generateKeyPair();
         replica = ReplicaProcess.start("authz", null, "chorus.auth.anonymous=false",
                 "mp.jwt.verify.publickey=" + Base64.getEncoder().encodeToString(keys.getPublic().getEncoded()),
-                "mp.jwt.verify.issuer=" + ISSUER, "chorus.api.key=" + API_KEY);
+                "mp.jwt.verify.issuer=" + ISSUER, "chorus.api.key=" + API_KEY, "chorus.api.guard-management=true");
     }
 
     @AfterAll
@@ -198,5 +198,97 @@ class AuthorizationIT {
             assertEquals("joined", joinAnswer(client, "open"));
             assertFalse(client.isClosed());
         }
+    }
+
+    @Test
+    void directMessagesNeedTheDirectGrant() {
+        try (TestClient mute = connect("mute", Map.of("publish", List.of("none"), "broadcast", false,
+                "direct", List.of("none")));
+                TestClient agent = connect("agent", Map.of("direct", List.of("support-*")));
+                TestClient desk = connect("support-1", Map.of())) {
+            assertEquals("forbidden", answer(mute, "{\"type\":\"direct\",\"to\":\"support-1\",\"ref\":\"d1\",\"payload\":1}",
+                    "d1").get("code").asText());
+            assertEquals("forbidden", answer(agent, "{\"type\":\"direct\",\"to\":\"mute\",\"ref\":\"d2\",\"payload\":1}",
+                    "d2").get("code").asText());
+            assertEquals("ack", answer(agent, "{\"type\":\"direct\",\"to\":\"support-1\",\"ref\":\"d3\",\"payload\":\"hi\"}",
+                    "d3").get("type").asText());
+            assertEquals("hi", desk.next("message").get("payload").asText());
+            List<JsonNode> deskSaw = desk.messagesWithin(QUIET);
+            assertTrue(deskSaw.isEmpty(), "the refused ones reached no one: " + deskSaw);
+        }
+    }
+
+    @Test
+    void userPlaceholderDoesNotLetAnIdWithTheSeparatorReachAnotherUsersRooms() {
+        Map<String, Object> grant = Map.of("subscribe", List.of("{user}:*"));
+        try (TestClient impostor = connect("alice:inbox", grant); TestClient alice = connect("alice", grant)) {
+            assertEquals("forbidden", joinAnswer(impostor, "alice:inbox:2fa-codes"));
+            assertEquals("joined", joinAnswer(alice, "alice:inbox:2fa-codes"));
+        }
+    }
+
+    @Test
+    void refreshWithANarrowerGrantLeavesTheRoomsItNoLongerAllows() {
+        try (TestClient client = connect("shrinking", Map.of("subscribe", List.of("keep", "drop")));
+                TestClient speaker = connect("speaker", Map.of())) {
+            client.join("keep");
+            client.join("drop");
+            String narrower = claims("shrinking").claim("chorus", Map.of("subscribe", List.of("keep")))
+                    .sign(keys.getPrivate());
+            client.send("{\"type\":\"refresh\",\"token\":\"" + narrower + "\",\"ref\":\"r1\"}");
+            JsonNode left = client.next(f -> "left".equals(f.path("type").asText()), TestClient.TIMEOUT);
+            assertEquals("drop", left.get("room").asText());
+            assertEquals("forbidden", left.get("reason").asText());
+            assertEquals("refreshed", client.next(f -> "r1".equals(f.path("ref").asText()), TestClient.TIMEOUT)
+                    .get("type").asText());
+            assertEquals("forbidden", joinAnswer(client, "drop"), "the new grant decides joins too");
+            speaker.join("drop");
+            speaker.join("keep");
+            speaker.publishTo("drop", "\"gone\"");
+            speaker.publishTo("keep", "\"kept\"");
+            List<JsonNode> seen = new ArrayList<>();
+            do {
+                seen.add(client.next());
+            } while (!"kept".equals(seen.get(seen.size() - 1).path("payload").asText()));
+            assertTrue(seen.stream().noneMatch(f -> "gone".equals(f.path("payload").asText())), seen.toString());
+        }
+    }
+
+    @Test
+    void historyFloodSpendsTheCommandBudgetAndIsRateLimited() {
+        try (TestClient reader = connect("historian", Map.of())) {
+            int sent = 1000;
+            for (int i = 0; i < sent; i++) {
+                reader.send("{\"type\":\"history\",\"room\":\"new-room-" + i + "\",\"ref\":\"h" + i + "\"}");
+            }
+            int limited = 0;
+            for (int i = 0; i < sent; i++) {
+                String ref = "h" + i;
+                JsonNode reply = reader.next(f -> ref.equals(f.path("ref").asText()), TestClient.TIMEOUT);
+                if ("rate_limited".equals(reply.path("code").asText())) {
+                    limited++;
+                }
+            }
+            assertTrue(limited > 0, "1000 history reads cost 2000, over a budget of 400 refilled at 200 a second");
+            assertFalse(reader.isClosed());
+        }
+    }
+
+    @Test
+    void serverApiRefusesAPayloadNamingAPusherEvent() {
+        given().baseUri(replica.baseUri().toString()).header("Authorization", "Bearer " + API_KEY)
+                .contentType(ContentType.JSON)
+                .body("{\"payload\":{\"event\":\"pusher_internal:member_added\",\"data\":{\"user_id\":\"ghost\"}}}")
+                .when().post("/api/rooms/presence-team/messages").then().statusCode(400);
+    }
+
+    @Test
+    void metricsAndOpenApiAskForTheApiKeyWhenGuardedWhileHealthStaysOpen() {
+        for (String path : List.of("/q/metrics", "/q/openapi")) {
+            given().baseUri(replica.baseUri().toString()).when().get(path).then().statusCode(401);
+            given().baseUri(replica.baseUri().toString()).header("Authorization", "Bearer " + API_KEY)
+                    .when().get(path).then().statusCode(200);
+        }
+        given().baseUri(replica.baseUri().toString()).when().get("/q/health/live").then().statusCode(200);
     }
 }

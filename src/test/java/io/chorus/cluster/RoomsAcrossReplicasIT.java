@@ -32,10 +32,11 @@ class RoomsAcrossReplicasIT {
     @BeforeAll
     static void startCluster() {
         redis = RedisProcess.start();
-        String manyRooms = "chorus.limits.max-rooms-per-connection=1000"; // the churn test keeps 250 rooms a connection
-        a = ReplicaProcess.start("A", redis.hosts(), manyRooms);
-        b = ReplicaProcess.start("B", redis.hosts(), manyRooms);
-        c = ReplicaProcess.start("C", redis.hosts(), manyRooms);
+        // the churn test keeps 250 rooms a connection, and sends 1750 joins and leaves a connection at once
+        String[] churn = { "chorus.limits.max-rooms-per-connection=1000", "chorus.limits.publish-burst=10000" };
+        a = ReplicaProcess.start("A", redis.hosts(), churn);
+        b = ReplicaProcess.start("B", redis.hosts(), churn);
+        c = ReplicaProcess.start("C", redis.hosts(), churn);
         await().atMost(Duration.ofSeconds(30)).until(() -> a.isReady() && b.isReady() && c.isReady());
     }
 

@@ -72,6 +72,7 @@ class PusherClientsIT {
                 "chorus.pusher.apps.main.id=1001", "chorus.pusher.apps.main.key=main-key",
                 "chorus.pusher.apps.main.secret=" + SECRET, "chorus.pusher.apps.main.native-rooms=true",
                 "chorus.pusher.apps.main.client-events=true", "chorus.pusher.apps.main.webhook-url=" + hooks,
+                "chorus.pusher.apps.main.public-rooms=*",
                 "chorus.pusher.webhooks.retry-delay=200ms",
                 "chorus.pusher.apps.quiet.id=2002", "chorus.pusher.apps.quiet.key=quiet-key",
                 "chorus.pusher.apps.quiet.secret=quiet-secret" };
