@@ -78,5 +78,14 @@ class GoingAwayOnShutdown {
         } catch (RuntimeException e) {
             LOG.warnf("Not every connection closed cleanly within %s: %s", CLOSE_TIMEOUT, e.getMessage());
         }
+        // A close is done when the client has answered it and the connection's @OnClose has run: wait for that, so
+        // that no connection event reaches the endpoint after the application has stopped.
+        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+        while (connections.count() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(BATCH_INTERVAL.toNanos());
+        }
+        if (connections.count() > 0) {
+            LOG.warnf("%d connection(s) still open after the drain", connections.count());
+        }
     }
 }
