@@ -33,7 +33,9 @@ final class ServerCluster implements AutoCloseable {
     record Replica(String id, URI ws, long pid) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** HTTP/1.1: an h2c upgrade header would reach the Node peers' WebSocket servers, which refuse it. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /** Every process this JVM launched, from the moment it is launched, so cleanup finds it even mid-start. */
     private static final List<Process> LAUNCHED = Collections.synchronizedList(new ArrayList<>());
