@@ -304,12 +304,15 @@ public interface ChorusConfig {
     java.util.Optional<java.util.List<String>> allowedOrigins();
 
     interface Presence {
-        /** How long a connection stays present after its replica last refreshed it; bounds how long a dead
+        /** How long a replica's connections stay present after its last heartbeat; bounds how long a dead
          * replica's users linger. */
         @WithDefault("30s")
         Duration ttl();
 
-        /** How often each replica refreshes its connections' presence and sweeps expired ones. */
+        /**
+         * How often each replica renews its presence (one script per scope it serves, not per connection) and sweeps
+         * the replicas whose heartbeat lapsed.
+         */
         @WithDefault("10s")
         Duration heartbeat();
 

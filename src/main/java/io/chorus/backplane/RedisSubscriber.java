@@ -2,6 +2,7 @@ package io.chorus.backplane;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,7 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
@@ -45,6 +47,8 @@ final class RedisSubscriber {
     private long retryTimer = -1;
     private boolean closed;
     private final Map<String, int[]> sentAndConfirmed = new HashMap<>();
+    /** New subscriptions waiting for the next event-loop tick, to go to Redis in one SUBSCRIBE. */
+    private final Map<String, RedisChannelSubscription> pending = new LinkedHashMap<>();
     private volatile long reconnects;
 
     RedisSubscriber(Redis redis, PubSubFlavor flavor, Vertx vertx, Backoff backoff) {
@@ -63,12 +67,40 @@ final class RedisSubscriber {
             throw new IllegalStateException("already subscribed to " + channel);
         }
         if (connection != null) {
-            sendSubscribe(List.of(subscription));
+            subscribeNextTick(subscription);
         } else {
             subscription.markDown(connecting || retryTimer >= 0 ? "connecting to Redis" : "not subscribed yet");
             connectIfIdle();
         }
         return subscription;
+    }
+
+    /**
+     * Queues a subscription for the next tick of the calling event loop: a connection storm (every new connection
+     * subscribes its user's channel) sends one SUBSCRIBE per tick with every channel, not one per connection.
+     */
+    private void subscribeNextTick(RedisChannelSubscription subscription) {
+        pending.put(subscription.channel(), subscription);
+        if (pending.size() > 1) {
+            return;
+        }
+        Context context = Vertx.currentContext();
+        if (context != null) {
+            context.runOnContext(ignored -> flushPending());
+        } else {
+            vertx.runOnContext(ignored -> flushPending());
+        }
+    }
+
+    private synchronized void flushPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<RedisChannelSubscription> batch = new ArrayList<>(pending.values());
+        pending.clear();
+        if (connection != null) {
+            sendSubscribe(batch);
+        }
     }
 
     /** Successful reconnections after the subscriber connection was lost. */
@@ -91,7 +123,8 @@ final class RedisSubscriber {
     }
 
     private synchronized void unsubscribe(RedisChannelSubscription subscription) {
-        if (!subscriptions.remove(subscription.channel(), subscription) || connection == null) {
+        if (!subscriptions.remove(subscription.channel(), subscription) || connection == null
+                || pending.remove(subscription.channel(), subscription)) {
             return;
         }
         int[] counts = sentAndConfirmed.computeIfAbsent(subscription.channel(), c -> new int[3]);
@@ -119,6 +152,7 @@ final class RedisSubscriber {
         }
         connection = conn;
         sentAndConfirmed.clear();
+        pending.clear(); // every subscription is sent below
         conn.handler(response -> onPush(gen, response));
         conn.endHandler(() -> lost(gen, "the Redis connection closed"));
         conn.exceptionHandler(failure -> lost(gen, "the Redis connection failed: " + failure));
@@ -240,6 +274,7 @@ final class RedisSubscriber {
             });
             connection = null;
         }
+        pending.clear(); // every subscription is sent again on reconnection
         subscriptions.values().forEach(s -> s.markDown(reason));
         long delay = backoff.delay(failedAttempts++).toMillis();
         if (failedAttempts == 1) {

@@ -17,7 +17,7 @@ final class PresenceSelection {
     @Singleton
     Presence presence(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Vertx vertx, ChorusConfig config) {
         return address.isConfigured()
-                ? new RedisPresence(redis.get(), vertx, config.channelPrefix(), config.presence().ttl(),
+                ? new RedisPresence(redis.get(), vertx, config.channelPrefix(), config.replicaId(), config.presence().ttl(),
                         config.presence().heartbeat())
                 : new LocalPresence();
     }

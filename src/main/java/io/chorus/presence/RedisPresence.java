@@ -3,8 +3,11 @@ package io.chorus.presence;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -13,27 +16,33 @@ import org.jboss.logging.Logger;
 import io.chorus.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Cluster-wide presence in Redis. Each scope is four keys (hash-tagged, so one Redis Cluster slot holds them):
- * {@code conns} (connection → expiry), {@code users} (connection → user), {@code counts} (user → connections) and
- * {@code info} (user → what it said about itself, for users that said something).
- * Every change is one Lua script (src/main/resources/lua), so concurrent replicas never see half a change.
+ * Cluster-wide presence in Redis. Each scope is a few keys (hash-tagged, so one Redis Cluster slot holds them):
+ * {@code counts} (user → connections, all replicas), {@code info} (user → what it said about itself, for users
+ * that said something), {@code replicas} (replica → heartbeat expiry) and one {@code conns:<replica>} per replica
+ * (that replica's connections → their users). Every change is one Lua script (src/main/resources/lua), so
+ * concurrent replicas never see half a change.
  * <p>
- * Presence heals: each replica refreshes the expiry of its own connections every heartbeat and sweeps the scopes
- * it serves; connections of a replica that died without saying goodbye expire within {@code ttl + heartbeat}, and
- * the users that leave that way are reported to the {@link PresenceListener}. A refresh also restores entries lost
- * with a restarted Redis.
+ * Presence costs per replica, not per connection. Adds that arrive in the same event-loop tick go to Redis as one
+ * script per scope. Each heartbeat, a replica renews its own entry in each scope it serves (one script per scope,
+ * whatever its number of connections there) and sweeps the replicas whose entry lapsed: their connections go,
+ * and the users that leave that way are reported to the {@link PresenceListener}. So the connections of a replica
+ * that died without saying goodbye leave within {@code ttl + heartbeat}. A replica whose connections are missing
+ * from a scope (Redis restarted and lost them, or the replica stalled past its ttl and was swept) adds them again.
  */
 public final class RedisPresence implements Presence, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RedisPresence.class);
     private static final LuaScript ADD = LuaScript.load("presence_add.lua");
     private static final LuaScript REMOVE = LuaScript.load("presence_remove.lua");
+    private static final LuaScript REFRESH = LuaScript.load("presence_refresh.lua");
     private static final LuaScript MEMBERS = LuaScript.load("presence_members.lua");
-    private static final int PAIRS_PER_REFRESH = 500;
+    private static final int CONNECTIONS_PER_SCRIPT = 500;
     /**
      * The heartbeat's work is spread over this many ticks of its interval, each refreshing the scopes that hash to
      * it: a replica serving thousands of rooms sends a trickle of scripts instead of one burst every interval, which
@@ -44,20 +53,29 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final ReactiveRedisDataSource redis;
     private final Vertx vertx;
     private final String keyPrefix;
+    private final String replicaId;
     private final Duration ttl;
     private final long heartbeatTimer;
     private int tick; // touched only by the heartbeat timer, on one context
     /** This replica's connections in each scope it serves: connection → its user and info. */
     private final Map<String, Map<String, Entry>> local = new ConcurrentHashMap<>();
     private final List<PresenceListener> listeners = new CopyOnWriteArrayList<>();
+    // guarded by this: adds waiting for the next event-loop tick, by scope, in arrival order
+    private Map<String, List<PendingAdd>> pending = new LinkedHashMap<>();
+    private boolean flushScheduled;
 
     private record Entry(String user, String info) {
     }
 
-    public RedisPresence(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, Duration ttl, Duration heartbeat) {
+    private record PendingAdd(String connectionId, Entry entry, UniEmitter<? super Change> emitter) {
+    }
+
+    public RedisPresence(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, String replicaId, Duration ttl,
+            Duration heartbeat) {
         this.redis = redis;
         this.vertx = vertx;
         this.keyPrefix = keyPrefix;
+        this.replicaId = replicaId;
         this.ttl = ttl;
         this.heartbeatTimer = vertx.setPeriodic(Math.max(100, heartbeat.toMillis()) / SLICES + 1,
                 id -> heartbeat(tick = (tick + 1) % SLICES));
@@ -65,10 +83,70 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public Uni<Change> add(String scope, String connectionId, String user, String info) {
-        String said = info == null ? "" : info;
-        local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, new Entry(user, said));
-        return ADD.run(redis, keys(scope), List.of(expiry(), keyTtlSeconds(), connectionId, user, said))
-                .map(reply -> new Change(reply.get(0).size() > 0 ? user : null, reply.get(1).toLong()));
+        Entry entry = new Entry(user, info == null ? "" : info);
+        local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, entry);
+        return Uni.createFrom().emitter(emitter -> enqueue(scope, new PendingAdd(connectionId, entry, emitter)));
+    }
+
+    /** Queues an add for the next tick of the calling event loop, where it goes to Redis with every other add. */
+    private void enqueue(String scope, PendingAdd add) {
+        synchronized (this) {
+            pending.computeIfAbsent(scope, s -> new ArrayList<>()).add(add);
+            if (flushScheduled) {
+                return;
+            }
+            flushScheduled = true;
+        }
+        Context context = Vertx.currentContext();
+        if (context != null) {
+            context.runOnContext(ignored -> flush());
+        } else {
+            vertx.runOnContext(ignored -> flush());
+        }
+    }
+
+    private void flush() {
+        Map<String, List<PendingAdd>> batch;
+        synchronized (this) {
+            batch = pending;
+            pending = new LinkedHashMap<>();
+            flushScheduled = false;
+        }
+        batch.forEach((scope, adds) -> {
+            for (int from = 0; from < adds.size(); from += CONNECTIONS_PER_SCRIPT) {
+                send(scope, adds.subList(from, Math.min(adds.size(), from + CONNECTIONS_PER_SCRIPT)));
+            }
+        });
+    }
+
+    private void send(String scope, List<PendingAdd> adds) {
+        List<String> args = new ArrayList<>(3 + 3 * adds.size());
+        args.add(replicaId);
+        args.add(expiry());
+        args.add(keyTtlMillis());
+        for (PendingAdd add : adds) {
+            args.add(add.connectionId());
+            args.add(add.entry().user());
+            args.add(add.entry().info());
+        }
+        ADD.run(redis, keys(scope), args).subscribe().with(reply -> {
+            Set<String> joined = new HashSet<>(strings(reply.get(0)));
+            long users = reply.get(1).toLong();
+            for (PendingAdd add : adds) {
+                String user = add.entry().user();
+                add.emitter().complete(new Change(joined.remove(user) ? user : null, users));
+                if (!isLocal(scope, add.connectionId())) {
+                    // closed while its add was on the way: the remove may have reached Redis first
+                    remove(scope, add.connectionId()).subscribe().with(ok -> {
+                    }, failure -> LOG.debugf("Presence of a closed connection in %s not removed: %s", scope, failure));
+                }
+            }
+        }, failure -> adds.forEach(add -> add.emitter().fail(failure)));
+    }
+
+    private boolean isLocal(String scope, String connectionId) {
+        Map<String, Entry> connections = local.get(scope);
+        return connections != null && connections.containsKey(connectionId);
     }
 
     @Override
@@ -84,7 +162,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public Uni<Members> members(String scope, int limit) {
-        return MEMBERS.run(redis, keys(scope), List.of(Long.toString(System.currentTimeMillis()), Integer.toString(limit)))
+        List<String> keys = keys(scope);
+        return MEMBERS.run(redis, keys.subList(0, 3),
+                List.of(Long.toString(System.currentTimeMillis()), Integer.toString(limit), connsPrefix(scope)))
                 .map(reply -> {
                     reportLeft(scope, reply.get(0), reply.get(1).toLong());
                     List<String> users = strings(reply.get(2));
@@ -105,8 +185,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     /**
-     * One tick of the heartbeat: refreshes this replica's connections in the scopes of that slice, then expires in
-     * them what others stopped refreshing. Every scope comes round once per heartbeat interval.
+     * One tick of the heartbeat: renews this replica in the scopes of that slice and sweeps the replicas that lapsed
+     * there. Every scope comes round once per heartbeat interval; each costs one script, not one per connection.
      */
     void heartbeat(int slice) {
         local.forEach((scope, connections) -> {
@@ -117,23 +197,34 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void refresh(String scope, Map<String, Entry> connections) {
+        List<String> args = List.of(replicaId, expiry(), keyTtlMillis(), Long.toString(System.currentTimeMillis()),
+                connsPrefix(scope));
+        REFRESH.run(redis, keys(scope), args).subscribe().with(reply -> {
+            reportLeft(scope, reply.get(1), reply.get(2).toLong());
+            if (reply.get(0).toLong() == 1) {
+                restore(scope, connections);
+            }
+        }, failure -> LOG.debugf("Presence heartbeat in %s failed: %s", scope, failure));
+    }
+
+    /** Adds this replica's connections in the scope again: Redis lost them, or swept them while this replica stalled. */
+    private void restore(String scope, Map<String, Entry> connections) {
         List<String> triples = new ArrayList<>();
         connections.forEach((connection, entry) -> {
             triples.add(connection);
             triples.add(entry.user());
             triples.add(entry.info());
         });
-        for (int from = 0; from < triples.size(); from += 3 * PAIRS_PER_REFRESH) {
+        for (int from = 0; from < triples.size(); from += 3 * CONNECTIONS_PER_SCRIPT) {
             List<String> args = new ArrayList<>();
+            args.add(replicaId);
             args.add(expiry());
-            args.add(keyTtlSeconds());
-            args.addAll(triples.subList(from, Math.min(triples.size(), from + 3 * PAIRS_PER_REFRESH)));
+            args.add(keyTtlMillis());
+            args.addAll(triples.subList(from, Math.min(triples.size(), from + 3 * CONNECTIONS_PER_SCRIPT)));
             ADD.run(redis, keys(scope), args).subscribe().with(
                     reply -> strings(reply.get(0)).forEach(user -> listeners.forEach(l -> l.joined(scope, user, reply.get(1).toLong()))),
-                    failure -> LOG.debugf("Presence refresh of %s failed: %s", scope, failure));
+                    failure -> LOG.debugf("Presence restore in %s failed: %s", scope, failure));
         }
-        members(scope, 0).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Presence sweep of %s failed: %s", scope, failure));
     }
 
     private void reportLeft(String scope, Response left, long users) {
@@ -150,18 +241,27 @@ public final class RedisPresence implements Presence, AutoCloseable {
         return values;
     }
 
+    private String base(String scope) {
+        return keyPrefix + "presence:{" + scope + "}:";
+    }
+
+    private String connsPrefix(String scope) {
+        return base(scope) + "conns:";
+    }
+
+    /** counts, info, replicas, and this replica's conns. */
     private List<String> keys(String scope) {
-        String base = keyPrefix + "presence:{" + scope + "}:";
-        return List.of(base + "conns", base + "users", base + "counts", base + "info");
+        String base = base(scope);
+        return List.of(base + "counts", base + "info", base + "replicas", base + "conns:" + replicaId);
     }
 
     private String expiry() {
         return Long.toString(System.currentTimeMillis() + ttl.toMillis());
     }
 
-    /** Keys outlive every entry in them, then vanish if nobody refreshes them (a whole cluster gone). */
-    private String keyTtlSeconds() {
-        return Long.toString(Math.max(1, ttl.multipliedBy(2).toSeconds()));
+    /** Keys outlive every heartbeat in them, then vanish if nobody renews them (a whole cluster gone). */
+    private String keyTtlMillis() {
+        return Long.toString(Math.max(1, ttl.multipliedBy(2).toMillis()));
     }
 
     @Override

@@ -1,12 +1,21 @@
 package io.chorus.backplane;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
 
 import io.chorus.testing.RedisTestResource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -35,6 +44,35 @@ class RedisBackplaneTest extends BackplaneContract {
         RedisBackplane replica = new RedisBackplane(redis, vertx, hosts, false, Duration.ofMillis(100), Duration.ofSeconds(1));
         replicas.add(replica);
         return replica;
+    }
+
+    @Test
+    void subscriptionsMadeInOneEventLoopTickGoToRedisAsOneSubscribe() throws Exception {
+        Backplane replica = replica();
+        String prefix = "tick-" + UUID.randomUUID() + "-";
+        replica.subscribe(prefix + "first", m -> {
+        }).whenLive().await().atMost(Duration.ofSeconds(10)); // the subscriber connection is up
+        long before = subscribeCalls();
+        List<Subscription> storm = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> subscribed = new CompletableFuture<>();
+        vertx.runOnContext(ignored -> {
+            for (int i = 0; i < 100; i++) {
+                storm.add(replica.subscribe(prefix + i, m -> {
+                }));
+            }
+            subscribed.complete(null);
+        });
+        subscribed.get(10, TimeUnit.SECONDS);
+        for (Subscription subscription : storm) {
+            subscription.whenLive().await().atMost(Duration.ofSeconds(10));
+        }
+        assertEquals(1, subscribeCalls() - before, "100 subscriptions of one tick, one SUBSCRIBE");
+    }
+
+    private long subscribeCalls() {
+        String stats = redis.execute("INFO", "commandstats").await().atMost(Duration.ofSeconds(10)).toString();
+        Matcher calls = Pattern.compile("cmdstat_subscribe:calls=(\\d+)").matcher(stats);
+        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
     }
 
     @Override

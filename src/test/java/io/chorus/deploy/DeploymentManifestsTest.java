@@ -50,6 +50,22 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void podsRunTheLeanJvmOptionsOfTheContainerImage() throws java.io.IOException {
+        String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src", "main", "docker", "Dockerfile.jvm"));
+        for (JsonNode podSpec : List.of(deployment().path("spec").path("template").path("spec"),
+                knativeService().path("spec").path("template").path("spec"))) {
+            JsonNode container = Manifests.container(podSpec, "chorus");
+            String gc = Manifests.env(container, "GC_CONTAINER_OPTIONS").path("value").asText();
+            String options = Manifests.env(container, "JAVA_OPTS_APPEND").path("value").asText();
+            assertEquals("-XX:+UseSerialGC", gc, "SerialGC instead of run-java.sh's ParallelGC");
+            assertTrue(options.contains("-Xmn16m") && options.contains("-XX:MaxHeapFreeRatio=20"), options);
+            assertTrue(options.contains("-Dquarkus.http.host=0.0.0.0"), "the image's own options stay: " + options);
+            assertTrue(dockerfile.contains("ENV GC_CONTAINER_OPTIONS=\"" + gc + "\""), "the image runs the same GC");
+            assertTrue(dockerfile.contains("ENV JAVA_OPTS_APPEND=\"" + options + "\""), "the image runs the same options");
+        }
+    }
+
+    @Test
     void theRedisAddressComesFromASecretOrConfigMapInBoth() {
         for (JsonNode podSpec : List.of(deployment().path("spec").path("template").path("spec"),
                 knativeService().path("spec").path("template").path("spec"))) {

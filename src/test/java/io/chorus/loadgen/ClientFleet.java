@@ -61,6 +61,7 @@ final class ClientFleet implements AutoCloseable {
     private final LatencyRecorder latency;
     private final DeliveryLedger ledger;
     private final PayloadCodec codec;
+    private final ServerKind kind;
     private final Client[] clients;
     private final int[] replicaOfPublisher;
 
@@ -89,12 +90,13 @@ final class ClientFleet implements AutoCloseable {
     private Thread pacer;
 
     ClientFleet(Scenario.Plan plan, List<URI> replicaUris, List<String> sourceAddresses, int eventLoops,
-            LatencyRecorder latency, DeliveryLedger ledger, PayloadCodec codec) {
+            LatencyRecorder latency, DeliveryLedger ledger, PayloadCodec codec, ServerKind kind) {
         this.plan = plan;
         this.replicaUris = replicaUris;
         this.latency = latency;
         this.ledger = ledger;
         this.codec = codec;
+        this.kind = kind;
         this.vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(eventLoops)
                 .setWorkerPoolSize(2).setBlockedThreadCheckInterval(10_000));
         int perSource = plan.connections() / sourceAddresses.size() + 1;
@@ -150,7 +152,7 @@ final class ClientFleet implements AutoCloseable {
     private CompletableFuture<Void> connect(Client client) {
         URI uri = replicaUris.get(client.replica);
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
-                .setURI(uri.getPath() + "?user=lg-" + client.index);
+                .setURI(kind.requestUri(uri, client.index));
         client.startedNanos = System.nanoTime();
         wsClients.get(client.index % wsClients.size()).connect(options).onComplete(result -> {
             if (result.failed()) {
@@ -183,6 +185,9 @@ final class ClientFleet implements AutoCloseable {
                 }
             });
             open.incrementAndGet();
+            if (kind.welcomedOnOpen()) {
+                welcome(client);
+            }
         });
         return client.welcomed;
     }
@@ -198,13 +203,19 @@ final class ClientFleet implements AutoCloseable {
 
     // ---------------------------------------------------------------- receiving
 
+    private void welcome(Client client) {
+        connectMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
+        client.welcomed.complete(null);
+    }
+
     private void onFrame(Client client, Buffer frame) {
+        if (!kind.isChorus()) {
+            onPeerFrame(client, frame);
+            return;
+        }
         switch (PayloadCodec.typeOf(frame)) {
             case MESSAGE -> onMessage(client, frame);
-            case WELCOME -> {
-                connectMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
-                client.welcomed.complete(null);
-            }
+            case WELCOME -> welcome(client);
             case JOINED -> {
                 joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
                 if (!client.joined.isDone()) {
@@ -225,6 +236,15 @@ final class ClientFleet implements AutoCloseable {
                 }
             }
             default -> count(otherFrames, PayloadCodec.typeNameOf(frame));
+        }
+    }
+
+    private void onPeerFrame(Client client, Buffer frame) {
+        switch (kind.read(frame)) {
+            case MESSAGE -> onMessage(client, frame);
+            case WELCOME -> welcome(client);
+            case ANSWER -> client.ws.writeTextMessage(kind.answer(frame));
+            default -> count(otherFrames, kind.cliName() + " frame " + (char) frame.getByte(0));
         }
     }
 
@@ -357,7 +377,8 @@ final class ClientFleet implements AutoCloseable {
             return;
         }
         long sequence = nextSequence[publisher]++;
-        ws.writeTextMessage(codec.publish(plan.roomOfPublisher(publisher), publisher, sequence, dueNanos));
+        ws.writeTextMessage(kind.isChorus() ? codec.publish(plan.roomOfPublisher(publisher), publisher, sequence, dueNanos)
+                : kind.publish(codec, publisher, sequence, dueNanos));
         sent.incrementAndGet(publisher);
         sentTotal.incrementAndGet();
         scheduleLagMicros.recordValue(micros(nowNanos - dueNanos));

@@ -94,7 +94,8 @@ public final class LoadGenerator {
         setup.put("serverHeap", options.managedServers() ? options.serverHeap() : "external");
         setup.put("serverNice", options.serverNice());
         setup.put("generatorNice", ServerMemoryProbe.nice(ProcessHandle.current().pid()));
-        setup.put("serverJvmOpts", options.serverJvmOpts());
+        setup.put("server", options.server().cliName());
+        setup.put("serverJvmOpts", options.server().isChorus() ? options.serverJvmOpts() : "not a JVM");
         setup.put("generatorMaxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         setup.put("sourceAddresses", options.sourceAddresses());
 
@@ -115,7 +116,7 @@ public final class LoadGenerator {
         DeliveryLedger ledger = new DeliveryLedger(plan.groupOfPublishers());
         List<URI> uris = replicas.stream().map(ServerCluster.Replica::ws).toList();
         fleet = new ClientFleet(plan, uris, options.sourceAddresses(), options.eventLoops(), latency, ledger,
-                new PayloadCodec(options.payloadBytes()));
+                new PayloadCodec(options.payloadBytes()), options.server());
         ProgressDisplay progress = new ProgressDisplay(fleet, latency, replicas, plan.connections(), out);
         this.progress = progress;
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -177,6 +178,26 @@ public final class LoadGenerator {
         kernel.put("loaded", ServerMemoryProbe.tcpSockstat());
         for (ServerCluster.Replica replica : replicas) {
             memory.put(replica.id(), memoryEntry(replica, plan, baseline.get(replica.id()), loaded.get(replica.id())));
+        }
+
+        // ---- idle: connected, nothing published
+        if (!options.idleWindow().isZero()) {
+            progress.phase("idle", false);
+            Map<String, double[]> idleStart = cpuAll(replicas);
+            long commandsStart = cluster.redisCommandsProcessed();
+            long idleStartNanos = System.nanoTime();
+            sleep(options.idleWindow());
+            double idleSeconds = (System.nanoTime() - idleStartNanos) / 1e9;
+            long commandsEnd = cluster.redisCommandsProcessed();
+            Map<String, Object> idle = cpuDelta(idleStart, cpuAll(replicas), idleSeconds, 0);
+            idle.remove("serverSideMicrosPerDelivery");
+            idle.put("seconds", round(idleSeconds));
+            // the INFO commands that measure this count themselves: one each
+            idle.put("redisCommandsPerSecond", commandsStart < 0 || commandsEnd < 0 ? "unknown"
+                    : round((commandsEnd - commandsStart - 1) / idleSeconds));
+            idle.put("closedByServerSoFar", fleet.closedUnexpectedly());
+            report.put("idle", idle);
+            log("idle: " + idle);
         }
 
         // ---- publish
@@ -279,7 +300,7 @@ public final class LoadGenerator {
         Report.writeCharts(dir, title, progress.rows(), all, cross);
         summary(report, dir);
         cleanUp();
-        if (options.jfr() && cluster.managed()) {
+        if (options.jfr() && cluster.managed() && options.server().isChorus()) {
             for (ServerCluster.Replica replica : replicas) {
                 Path recording = dir.resolve(replica.id() + ".jfr");
                 if (Files.exists(recording)) {
@@ -347,7 +368,7 @@ public final class LoadGenerator {
             entry.put("note", "no PID known: not measured");
             return entry;
         }
-        entry.put("gc", ServerMemoryProbe.collector(replica.pid()));
+        entry.put("gc", options.server().isChorus() ? ServerMemoryProbe.collector(replica.pid()) : "node (V8)");
         entry.put("rssBaselineKiB", before.rssKiB());
         entry.put("rssLoadedKiB", after.rssKiB());
         entry.put("heapUsedBaselineKiB", before.heapUsedKiB());
@@ -402,8 +423,10 @@ public final class LoadGenerator {
         return timeline;
     }
 
-    private Map<String, ServerMemoryProbe.Sample> probeAll(List<ServerCluster.Replica> replicas, boolean fullGc,
+    private Map<String, ServerMemoryProbe.Sample> probeAll(List<ServerCluster.Replica> replicas, boolean askedFullGc,
             Path dir, String label) {
+        // jcmd attaches by signalling the process (SIGQUIT), which ends a Node peer: JVMs only
+        boolean fullGc = askedFullGc && options.server().isChorus();
         Map<String, ServerMemoryProbe.Sample> samples = new LinkedHashMap<>();
         for (ServerCluster.Replica replica : replicas) {
             if (replica.pid() <= 0) {
@@ -422,7 +445,7 @@ public final class LoadGenerator {
                     log("could not write the class histogram: " + e);
                 }
             }
-            if (options.serverJvmOpts().contains("NativeMemoryTracking")) {
+            if (fullGc && options.serverJvmOpts().contains("NativeMemoryTracking")) {
                 try {
                     Files.writeString(dir.resolve(replica.id() + "-nmt-" + label + ".txt"),
                             ServerMemoryProbe.jcmd(replica.pid(), "VM.native_memory", "summary"));
@@ -488,7 +511,7 @@ public final class LoadGenerator {
     private void summary(Report report, Path dir) {
         Map<String, Object> root = report.root();
         log("---- summary (" + dir.resolve(Report.JSON) + ")");
-        for (String key : List.of("connect", "serverMemory", "delivery", "latency", "cpuSecondsInMeasuredPhase",
+        for (String key : List.of("connect", "serverMemory", "idle", "delivery", "latency", "cpuSecondsInMeasuredPhase",
                 "highestSustainableRate", "checks", "aborted")) {
             if (root.containsKey(key)) {
                 log(key + ": " + root.get(key));

@@ -20,7 +20,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
         Duration duration, Duration warmup, Duration drain, Duration joinTimeout, int sources, int connectConcurrency, Ramp ramp,
         double sloP99Ms, List<URI> targets, List<Long> serverPids, String jar, String serverHeap,
         String serverJvmOpts, String serverCpus, String redisCpus, int serverNice, boolean jfr, String out, Duration maxRun,
-        int eventLoops, int payloadBytes, Map<String, String> raw) {
+        int eventLoops, int payloadBytes, ServerKind server, Duration idleWindow, Map<String, String> raw) {
 
     static final int MAX_CONNECTIONS = 200_000;
     static final Duration MAX_DURATION = Duration.ofSeconds(120);
@@ -53,6 +53,10 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --connect-concurrency=256  connection attempts in flight
               --payload-bytes=0        padding added to each payload
               --event-loops=2          generator event loops
+              --server=chorus          the server to start: chorus, or a reference peer of src/bench (ws-ioredis,
+                                       socketio; idle and broadcast only; run npm ci in its folder first)
+              --idle-window=0s         after connecting, measure this long with nothing published: CPU of each
+                                       replica and of Redis, and Redis commands/s (INFO total_commands_processed)
               --targets=ws://127.0.0.1:8081/ws,…  use running replicas (loopback only) instead of starting them
               --server-pids=PID,…      their PIDs, for the memory probe (with --targets)
               --jar=target/quarkus-app/quarkus-run.jar  the server to start
@@ -165,8 +169,17 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
                 raw.getOrDefault("server-jvm-opts", ""), raw.getOrDefault("server-cpus", ""),
                 raw.getOrDefault("redis-cpus", ""), o.integer("server-nice", 0),
                 Boolean.parseBoolean(raw.getOrDefault("jfr", "false")), out,
-                maxRun, o.integer("event-loops", 2), o.integer("payload-bytes", 0), Map.copyOf(raw));
+                maxRun, o.integer("event-loops", 2), o.integer("payload-bytes", 0),
+                ServerKind.parse(raw.getOrDefault("server", "chorus")), o.duration("idle-window", Duration.ZERO),
+                Map.copyOf(raw));
         o.rejectUnknown();
+        if (!options.server().isChorus() && options.scenario().usesRooms()) {
+            throw new IllegalArgumentException("--server=" + options.server().cliName()
+                    + " serves the idle and broadcast scenarios only (rooms are Chorus's protocol)");
+        }
+        if (options.idleWindow().compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("--idle-window must be at most " + MAX_DURATION.toSeconds() + "s");
+        }
         if (options.serverNice() < -20 || options.serverNice() > 19) {
             throw new IllegalArgumentException("--server-nice must be -20..19");
         }
@@ -214,7 +227,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
     /** Reads named values and remembers which were read, so a misspelled option fails instead of being ignored. */
     private static final class Options {
         private static final List<String> KNOWN = List.of("scenario", "ramp", "targets", "server-pids", "jar",
-                "server-heap", "server-jvm-opts", "server-cpus", "redis-cpus", "jfr", "out", "ramp-steps");
+                "server-heap", "server-jvm-opts", "server-cpus", "redis-cpus", "jfr", "out", "ramp-steps", "server");
         private final Map<String, String> raw;
         private final List<String> read = new ArrayList<>(KNOWN);
 

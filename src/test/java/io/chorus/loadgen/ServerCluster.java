@@ -33,7 +33,9 @@ final class ServerCluster implements AutoCloseable {
     record Replica(String id, URI ws, long pid) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** HTTP/1.1: an h2c upgrade header would reach the Node peers' WebSocket servers, which refuse it. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /** Every process this JVM launched, from the moment it is launched, so cleanup finds it even mid-start. */
     private static final List<Process> LAUNCHED = Collections.synchronizedList(new ArrayList<>());
@@ -41,12 +43,14 @@ final class ServerCluster implements AutoCloseable {
     private final List<Replica> replicas;
     private final List<Process> children;
     private final long redisPid;
+    private final int redisPort;
     private final Path dir;
 
-    private ServerCluster(List<Replica> replicas, List<Process> children, long redisPid, Path dir) {
+    private ServerCluster(List<Replica> replicas, List<Process> children, long redisPid, int redisPort, Path dir) {
         this.replicas = replicas;
         this.children = children;
         this.redisPid = redisPid;
+        this.redisPort = redisPort;
         this.dir = dir;
     }
 
@@ -56,7 +60,7 @@ final class ServerCluster implements AutoCloseable {
         for (int i = 0; i < targets.size(); i++) {
             replicas.add(new Replica("t" + (i + 1), targets.get(i), i < pids.size() ? pids.get(i) : -1));
         }
-        return new ServerCluster(replicas, List.of(), -1, null);
+        return new ServerCluster(replicas, List.of(), -1, -1, null);
     }
 
     /**
@@ -86,6 +90,14 @@ final class ServerCluster implements AutoCloseable {
             for (int r = 0; r < options.replicas(); r++) {
                 String id = "r" + (r + 1);
                 int port = freePort();
+                if (!options.server().isChorus()) {
+                    Process peer = startPeer(options, id, port, redisPort, dir);
+                    children.add(peer);
+                    replicas.add(new Replica(id, options.server().webSocketOf(port), peer.pid()));
+                    logs.accept(options.server().cliName() + " replica " + id + " pid " + peer.pid() + " on 127.0.0.1:"
+                            + port + (options.serverCpus().isEmpty() ? "" : " (cpus " + options.serverCpus() + ")"));
+                    continue;
+                }
                 List<String> command = new ArrayList<>(niced(options.serverNice()));
                 command.addAll(pinned(options.serverCpus()));
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -112,7 +124,7 @@ final class ServerCluster implements AutoCloseable {
                 logs.accept("replica " + id + " pid " + replica.pid() + " on 127.0.0.1:" + port
                         + (options.serverCpus().isEmpty() ? "" : " (cpus " + options.serverCpus() + ")"));
             }
-            cluster = new ServerCluster(replicas, children, redisProcess.pid(), dir);
+            cluster = new ServerCluster(replicas, children, redisProcess.pid(), redisPort, dir);
             for (int r = 0; r < replicas.size(); r++) {
                 cluster.awaitReady(replicas.get(r), children.get(r + 1));
             }
@@ -125,6 +137,50 @@ final class ServerCluster implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** A reference peer's replica: {@code node server.mjs} with PORT, REDIS_URL and REPLICA_ID in its environment. */
+    private static Process startPeer(LoadOptions options, String id, int port, int redisPort, Path dir) throws IOException {
+        ServerKind kind = options.server();
+        if (!Files.isDirectory(kind.peerProject().resolve("node_modules"))) {
+            throw new IllegalStateException(kind.peerProject() + "/node_modules is missing: run npm ci there first");
+        }
+        List<String> command = new ArrayList<>(niced(options.serverNice()));
+        command.addAll(pinned(options.serverCpus()));
+        command.addAll(kind.peerCommand());
+        return launch(command, dir.resolve(id + ".log"), java.util.Map.of("PORT", Integer.toString(port),
+                "REDIS_URL", "redis://127.0.0.1:" + redisPort, "REPLICA_ID", id));
+    }
+
+    /**
+     * Redis's count of commands processed so far ({@code INFO stats}, {@code total_commands_processed}; commands
+     * that Lua scripts call count too), or -1 when the generator did not start Redis or it does not answer.
+     */
+    long redisCommandsProcessed() {
+        if (redisPort < 0) {
+            return -1;
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", redisPort), 1000);
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write("INFO stats\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder text = new StringBuilder();
+            byte[] chunk = new byte[8192];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                text.append(new String(chunk, 0, n, StandardCharsets.US_ASCII));
+                int at = text.indexOf("total_commands_processed:");
+                int end = at < 0 ? -1 : text.indexOf("\r\n", at);
+                if (end > 0) {
+                    return Long.parseLong(text.substring(at + "total_commands_processed:".length(), end).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // reported as unknown
+        }
+        return -1;
     }
 
     List<Replica> replicas() {
@@ -185,9 +241,14 @@ final class ServerCluster implements AutoCloseable {
     }
 
     private static Process launch(List<String> command, Path log) throws IOException {
+        return launch(command, log, java.util.Map.of());
+    }
+
+    private static Process launch(List<String> command, Path log, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("QUARKUS_REDIS_HOSTS");
         builder.environment().remove("QUARKUS_HTTP_PORT");
+        builder.environment().putAll(env);
         Process process = builder.start();
         LAUNCHED.add(process);
         return process;

@@ -2,6 +2,7 @@ package io.chorus.presence;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -18,6 +19,7 @@ import io.chorus.testing.RedisTestResource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
 /** Presence in a real Redis; each replica is its own RedisPresence on the same server. */
@@ -39,7 +41,7 @@ class RedisPresenceTest extends PresenceContract {
     }
 
     private RedisPresence replica(Duration ttl, Duration heartbeat) {
-        RedisPresence presence = new RedisPresence(redis, vertx, "test:", ttl, heartbeat);
+        RedisPresence presence = new RedisPresence(redis, vertx, "test:", "r" + replicas.size(), ttl, heartbeat);
         replicas.add(presence);
         return presence;
     }
@@ -92,8 +94,8 @@ class RedisPresenceTest extends PresenceContract {
             }
         });
         add(presence, room, "c1", "alice");
-        redis.key().del("test:presence:{" + room + "}:conns", "test:presence:{" + room + "}:users",
-                "test:presence:{" + room + "}:counts").await().atMost(TIMEOUT);
+        List<String> keys = redis.key().keys("test:presence:{" + room + "}:*").await().atMost(TIMEOUT);
+        redis.key().del(keys.toArray(String[]::new)).await().atMost(TIMEOUT); // what a restarted Redis has lost
 
         await().atMost(TIMEOUT).until(() -> presence.members(room, 10).await().atMost(TIMEOUT).count() == 1);
         assertTrue(rejoined.contains("alice"));
@@ -107,5 +109,61 @@ class RedisPresenceTest extends PresenceContract {
         presence.close();
         await().atMost(TIMEOUT).until(() -> redis.key().exists("test:presence:{" + room + "}:counts")
                 .await().atMost(TIMEOUT) == false);
+    }
+
+    @Test
+    void aLapsedReplicaIsSweptAsOneSetAndUsersItSharedWithALiveReplicaStay() {
+        String room = scope();
+        RedisPresence dying = replica(Duration.ofMillis(600), Duration.ofSeconds(60));
+        RedisPresence survivor = replica(Duration.ofMillis(600), Duration.ofMillis(100));
+        List<String> leftEvents = new CopyOnWriteArrayList<>();
+        survivor.listen(new PresenceListener() {
+            @Override
+            public void joined(String scope, String user, long users) {
+            }
+
+            @Override
+            public void left(String scope, String user, long users) {
+                leftEvents.add(user);
+            }
+        });
+        add(dying, room, "d1", "ann");
+        add(dying, room, "d2", "bob");
+        add(dying, room, "d3", "shared");
+        add(survivor, room, "s1", "shared");
+        dying.close();
+
+        await().atMost(TIMEOUT).until(() -> leftEvents.containsAll(List.of("ann", "bob")));
+        Members members = survivor.members(room, 10).await().atMost(TIMEOUT);
+        assertEquals(List.of("shared"), members.users(), "a user with a connection on the live replica stays");
+        assertEquals(2, leftEvents.size(), "only the users whose last connection was on the lapsed replica left");
+        assertFalse(redis.key().exists("test:presence:{" + room + "}:conns:r0").await().atMost(TIMEOUT),
+                "the lapsed replica's connection set is gone");
+    }
+
+    @Test
+    void heartbeatsCostPerScopeNotPerConnection() {
+        String room = scope();
+        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
+        List<Uni<Presence.Change>> adds = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            adds.add(presence.add(room, "c" + i, "user" + i));
+        }
+        Uni.join().all(adds).andFailFast().await().atMost(TIMEOUT);
+        long before = commandsProcessed();
+        await().pollDelay(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> true); // ten heartbeats
+        long during = commandsProcessed() - before;
+        assertTrue(during < 2_000, "ten heartbeats over 2,000 connections took " + during + " Redis commands");
+        assertEquals(2_000, presence.members(room, 0).await().atMost(TIMEOUT).count());
+    }
+
+    private long commandsProcessed() {
+        String info = redis.execute("INFO", "stats").await().atMost(TIMEOUT).toString();
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("total_commands_processed:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new IllegalStateException("no total_commands_processed in INFO stats");
     }
 }
