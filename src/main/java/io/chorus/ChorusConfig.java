@@ -216,6 +216,41 @@ public interface ChorusConfig {
         @WithDefault("1000")
         int maxPendingFrames();
 
+        /**
+         * Most bytes waiting to be written to one connection (its Netty channel's outbound buffer): past this the
+         * channel turns unwritable, the server stops reading from it, and its next delivery closes it with 4008.
+         */
+        @WithDefault("4194304")
+        int maxPendingBytes();
+
+        /**
+         * Most text messages of one connection received but not yet handled (queued or in flight); at this many the
+         * server stops reading from the connection until one is handled (TCP pushes back on the client).
+         */
+        @WithDefault("16")
+        int maxInboundMessages();
+
+        /**
+         * Most bytes of one connection's messages received but not yet handled; at this many the server stops
+         * reading from it, as for {@code max-inbound-messages}. Never less than {@code max-message-bytes}.
+         */
+        @WithDefault("1048576")
+        int maxInboundBytes();
+
+        /**
+         * Most bytes of stored messages in one reply: a {@code history} page, and what a recovering connection is
+         * replayed. A page that would be larger holds fewer messages (docs/protocol.md, "history").
+         */
+        @WithDefault("1048576")
+        int maxReplyBytes();
+
+        /**
+         * How long a client may take to send a whole HTTP request head (the WebSocket handshake); a slower one is
+         * disconnected without an answer, so trickled handshakes cannot hold connections open.
+         */
+        @WithDefault("5s")
+        Duration requestHeadTimeout();
+
         /** Messages (publish and direct) one connection may send per second, on average; over it: {@code rate_limited}. */
         @WithDefault("200")
         int publishRate();
