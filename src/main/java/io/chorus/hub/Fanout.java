@@ -3,7 +3,6 @@ package io.chorus.hub;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -335,8 +334,9 @@ public class Fanout {
     }
 
     /**
-     * Sends the slow consumer its 4008 and then closes its TCP connection at once: it is not reading, so waiting for
-     * its Close would keep its unwritten bytes for the closing timeout.
+     * Sends the slow consumer its 4008 (behind what it has not read yet: its bytes stay bounded by the limit) and closes
+     * its TCP connection as soon as that Close is written, without waiting for the client's Close. A client that never
+     * reads again is let go by Vert.x's closing timeout.
      */
     private void closeSlowConsumer(WebSocketConnection connection, Outlet outlet) {
         if (connection.isClosed()) {
@@ -354,9 +354,6 @@ public class Fanout {
                 outlet.closeNow();
             }
         });
-        if (outlet != null) { // should the close's completion wait for the peer
-            outlet.loop.schedule(() -> outlet.closeNow(), 1, TimeUnit.SECONDS);
-        }
     }
 
     /** Frames handed to connections since start. */

@@ -3,7 +3,7 @@ package io.chorus.transport;
 import java.lang.reflect.Field;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
@@ -28,7 +28,7 @@ import io.vertx.core.net.impl.TCPServerBase;
  * a byte at a time would otherwise hold its connection (and file descriptor) for as long as the client likes.
  * <p>
  * Neither Quarkus nor Vert.x has such a timeout, and the first code of Chorus's to see a connection normally runs
- * once its head is complete. So, once the HTTP server listens, a handler is put in front of its listening channel's
+ * once its head is complete. So, once the HTTP server listens (Quarkus fires {@link HttpServerStart}), a handler is put in front of its listening channel's
  * acceptor: each accepted connection gets a {@link HeadDeadline} first in its pipeline, which watches the raw bytes
  * for the end of the head (an empty line) and closes the connection if the deadline comes first; once the head is
  * complete it removes itself. Vert.x internals (the server's bound channel): should they change, a warning says the
@@ -51,7 +51,7 @@ class RequestHeadTimeout {
         this.vertx = vertx;
     }
 
-    void onStart(@Observes HttpServerStart start) {
+    void onStart(@ObservesAsync HttpServerStart start) {
         if (timeoutMillis <= 0) {
             return;
         }
@@ -65,6 +65,8 @@ class RequestHeadTimeout {
                 synchronized (this) {
                     if (listening.pipeline().get(INSTALLER) == null) {
                         listening.pipeline().addFirst(INSTALLER, new Installer(timeoutMillis));
+                        LOG.debugf("Request heads on %s must arrive within %d ms", listening.localAddress(),
+                                timeoutMillis);
                     }
                 }
             }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import io.chorus.testing.RawWebSocket;
 import io.chorus.testing.RedisTestResource;
+import io.chorus.testing.TestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -36,11 +37,15 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(HandshakeTest.Profile.class)
 class HandshakeTest {
 
+    /** A short head timeout, one connection per user, one allowed origin, one Pusher app. */
     public static class Profile implements QuarkusTestProfile {
+        static final String PUSHER_KEY = "strict-key";
+
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("chorus.limits.request-head-timeout", "2s", "chorus.limits.max-connections-per-user", "1",
-                    "chorus.allowed-origins", "https://chat.example");
+                    "chorus.allowed-origins", "https://chat.example", "chorus.pusher.apps.strict.id", "77",
+                    "chorus.pusher.apps.strict.key", PUSHER_KEY, "chorus.pusher.apps.strict.secret", "strict-secret");
         }
     }
 
@@ -77,7 +82,8 @@ class HandshakeTest {
 
     @Test
     void perUserRefusalGets429AndTheConnectionIsClosed() throws Exception {
-        try (RawWebSocket first = new RawWebSocket(base, "/ws?user=only-one")) {
+        try (TestClient first = TestClient.connect(base, "only-one")) {
+            first.welcome();
             assertRefused(429, upgrade("HTTP/1.1", "/ws?user=only-one", GOOD_KEY, null));
         }
     }
@@ -114,10 +120,12 @@ class HandshakeTest {
 
     @Test
     void openConnectionOutlivesTheHeadTimeout() throws Exception {
-        try (RawWebSocket raw = new RawWebSocket(base, "/ws?user=lasting")) {
-            assertFalse(raw.closedByServerWithin(Duration.ofSeconds(3)), "an open WebSocket was cut off");
-            raw.sendClose(RawWebSocket.closeBody(1000, new byte[0]));
-            assertEquals(1000, raw.awaitCloseCode());
+        try (TestClient lasting = TestClient.connect(base, "lasting")) {
+            lasting.welcome();
+            lasting.framesWithin(Duration.ofSeconds(3)); // past the 2 s head timeout
+            assertFalse(lasting.isClosed(), "an open WebSocket was cut off");
+            lasting.publish("\"still here\"", "s");
+            assertEquals("s", lasting.next("ack").get("ref").asText());
         }
     }
 
