@@ -34,7 +34,7 @@ public final class ReplyBytes {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c >= 0x80) {
-                bytes += c < 0x800 ? 1 : Character.isSurrogate(c) ? 0 : 2; // a surrogate pair: 4 bytes for 2 chars
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2; // a surrogate pair: 4 bytes for 2 chars
             }
         }
         return bytes;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,13 +43,18 @@ class MemoryBoundsIT {
     private static final String BIG_PAYLOAD = "\"" + "m".repeat(BIG) + "\"";
     private static final Pattern HEAP_USED = Pattern.compile("^\\s*\\S.*?\\s+total \\d+K, used (\\d+)K", Pattern.MULTILINE);
 
+    /** The non-readers' socket receive buffer: the kernel must not take megabytes for them (loopback would). */
+    private static final int SMALL_BUFFER = 16 * 1024;
+    private static final String API_KEY = "memory-bounds-key";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     static RedisProcess redis;
     static ReplicaProcess replica;
 
     @BeforeAll
     static void start() {
         redis = RedisProcess.start();
-        replica = ReplicaProcess.start("small-heap", redis.hosts(), List.of("-Xmx128m"),
+        replica = ReplicaProcess.start("small-heap", redis.hosts(), List.of("-Xmx128m"), "chorus.api.key=" + API_KEY,
                 "chorus.pusher.apps.main.id=1", "chorus.pusher.apps.main.key=main-key",
                 "chorus.pusher.apps.main.secret=main-secret", "chorus.limits.publish-rate=1000",
                 "chorus.limits.publish-burst=1000");
@@ -64,9 +72,9 @@ class MemoryBoundsIT {
 
     @Test
     void hostileConnectionsCannotExhaustTheHeapAndABystanderKeepsReceiving() throws Exception {
-        try (TestClient bystander = replica.connect("bystander"); TestClient publisher = replica.connect("publisher")) {
+        try (TestClient bystander = replica.connect("bystander")) {
             JsonNode position = bystander.welcome().path("position");
-            publishBig(publisher, bystander, "history", 250); // 15 MB of history to recover: more than TCP buffers take
+            publishBig(bystander, 250); // 15 MB of history to recover: more than TCP buffers take
             long baseline = heapAfterGcKiB();
 
             List<RawWebSocket> hostile = new ArrayList<>();
@@ -74,10 +82,10 @@ class MemoryBoundsIT {
             try {
                 for (int i = 0; i < 5; i++) { // recover all of it, read none of it
                     hostile.add(new RawWebSocket(replica.baseUri(), "/ws?user=recovering-" + i + "&since="
-                            + position.path("offset").asLong() + "&epoch=" + position.path("epoch").asText()));
+                            + position.path("offset").asLong() + "&epoch=" + position.path("epoch").asText(), SMALL_BUFFER));
                 }
                 for (int i = 0; i < 5; i++) { // read none of the broadcasts below
-                    hostile.add(new RawWebSocket(replica.baseUri(), "/ws?user=deaf-" + i));
+                    hostile.add(new RawWebSocket(replica.baseUri(), "/ws?user=deaf-" + i, SMALL_BUFFER));
                 }
                 String paddedHistory = "{\"type\":\"history\",\"limit\":200,\"pad\":\"" + "p".repeat(BIG) + "\"}";
                 for (int i = 0; i < 3; i++) {
@@ -86,14 +94,15 @@ class MemoryBoundsIT {
                 String pusherPing = "{\"event\":\"pusher:ping\",\"data\":\"" + "q".repeat(BIG) + "\"}";
                 floods.add(Flood.start(new RawWebSocket(replica.baseUri(), "/app/main-key?protocol=7"), pusherPing));
 
-                publishBig(publisher, bystander, "live", 300); // the bystander gets every one meanwhile
+                publishBig(bystander, 300); // the bystander gets every one meanwhile
 
                 for (RawWebSocket deaf : hostile) {
                     assertTrue(closedByServer(deaf, Duration.ofSeconds(30)), "a connection that never read is still open");
                 }
-                for (Flood flood : floods) {
+                for (Flood flood : floods.subList(0, 3)) { // big replies: TCP pushes back once the server stops reading
                     assertTrue(flood.sent.get() < 2_000, "the server read " + flood.sent.get() + " frames it could not answer");
                 }
+                // the Pusher pings get tiny pongs: the server may well keep up; what counts is that nothing piles up
             } finally {
                 for (Flood flood : floods) {
                     flood.stop();
@@ -105,7 +114,7 @@ class MemoryBoundsIT {
 
             assertTrue(replica.isAlive(), "the replica died");
             assertFalse(replica.log().contains("OutOfMemoryError"), "the replica ran out of memory");
-            publisher.publish("\"after\"", "after");
+            publish("\"after\"");
             assertEquals("after", bystander.next(f -> "message".equals(f.path("type").asText())
                     && "after".equals(f.path("payload").asText()), TestClient.TIMEOUT).path("payload").asText());
             long limit = baseline + baseline / 4 + 8 * 1024;
@@ -119,20 +128,30 @@ class MemoryBoundsIT {
         }
     }
 
-    /** Publishes count big broadcasts and waits until the bystander has every one of them. */
-    private static void publishBig(TestClient publisher, TestClient bystander, String prefix, int count) {
+    /**
+     * Publishes count big broadcasts through the server API (a WebSocket publisher would receive them too) and waits
+     * until the bystander has every one of them.
+     */
+    private static void publishBig(TestClient bystander, int count) throws IOException, InterruptedException {
         for (int i = 0; i < count; i++) {
-            publisher.publish(BIG_PAYLOAD, prefix + "-" + i);
+            publish(BIG_PAYLOAD);
         }
-        String last = prefix + "-" + (count - 1);
-        publisher.next(f -> "ack".equals(f.path("type").asText()) && last.equals(f.path("ref").asText()),
-                Duration.ofSeconds(60));
         int received = 0;
         while (received < count) {
             bystander.next(f -> "message".equals(f.path("type").asText()) && f.path("payload").asText().length() == BIG,
                     Duration.ofSeconds(30));
             received++;
         }
+    }
+
+    private static void publish(String payloadJson) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(replica.baseUri().resolve("/api/broadcast"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"payload\":" + payloadJson + ",\"from\":\"server\"}"))
+                .build();
+        int status = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        assertEquals(202, status, "publish through the server API");
     }
 
     /** Reads whatever the server still sends; whether it then closes the connection within this time. */

@@ -22,7 +22,19 @@ public final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
 
     public RawWebSocket(URI base, String pathAndQuery) throws IOException {
-        socket = new Socket(base.getHost(), base.getPort());
+        this(base, pathAndQuery, 0);
+    }
+
+    /**
+     * As {@link #RawWebSocket(URI, String)}, with a socket receive buffer of this many bytes (0: the system's), so that
+     * a client that does not read stops taking bytes early instead of the kernel buffering megabytes for it.
+     */
+    public RawWebSocket(URI base, String pathAndQuery, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
         socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
