@@ -261,6 +261,41 @@ public interface ChorusConfig {
         int maxPendingFrames();
 
         /**
+         * Most bytes waiting to be written to one connection (its Netty channel's outbound buffer): past this the
+         * channel turns unwritable, the server stops reading from it, and its next delivery closes it with 4008.
+         */
+        @WithDefault("4194304")
+        int maxPendingBytes();
+
+        /**
+         * Most text messages of one connection received but not yet handled (queued or in flight); at this many the
+         * server stops reading from the connection until one is handled (TCP pushes back on the client).
+         */
+        @WithDefault("16")
+        int maxInboundMessages();
+
+        /**
+         * Most bytes of one connection's messages received but not yet handled; at this many the server stops
+         * reading from it, as for {@code max-inbound-messages}. Never less than {@code max-message-bytes}.
+         */
+        @WithDefault("1048576")
+        int maxInboundBytes();
+
+        /**
+         * Most bytes of stored messages in one reply: a {@code history} page, and what a recovering connection is
+         * replayed. A page that would be larger holds fewer messages (docs/protocol.md, "history").
+         */
+        @WithDefault("1048576")
+        int maxReplyBytes();
+
+        /**
+         * How long a client may take to send a whole HTTP request head (the WebSocket handshake); a slower one is
+         * disconnected without an answer, so trickled handshakes cannot hold connections open.
+         */
+        @WithDefault("5s")
+        Duration requestHeadTimeout();
+
+        /**
          * Each connection's command budget: units refilled per second. Every command of both endpoints costs units
          * (a {@code publish} 1; the table is in docs/protocol.md, "Limits"); one the budget cannot pay for gets
          * {@code rate_limited}. The name is kept from when only publishes were counted.

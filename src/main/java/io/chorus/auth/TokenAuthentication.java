@@ -1,5 +1,6 @@
 package io.chorus.auth;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
@@ -7,6 +8,7 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
+import io.chorus.transport.UpgradeOrder;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.smallrye.mutiny.Uni;
@@ -18,6 +20,7 @@ import io.smallrye.mutiny.Uni;
  * ({@link UserIdentity#authenticate}).
  */
 @Singleton
+@Priority(UpgradeOrder.AUTHENTICATION)
 public class TokenAuthentication implements HttpUpgradeCheck {
 
     /** The user id from the verified token. */

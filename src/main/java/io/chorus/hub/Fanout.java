@@ -30,9 +30,10 @@ import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
  * Writes already-encoded frames to connections — the same bytes to every recipient, never encoded again — and
- * bounds each connection's outbound queue: a client that stops reading while frames keep coming is closed with
- * {@code 4008} once {@code chorus.limits.max-pending-frames} of its frames are unwritten, instead of growing the
- * heap; everyone else keeps receiving.
+ * bounds each connection's outbound queue in bytes: a client that stops reading while frames keep coming is closed
+ * with {@code 4008} once more than {@code chorus.limits.max-pending-bytes} (its channel is unwritable: the high water
+ * mark is set at the upgrade) or {@code chorus.limits.max-pending-frames} frames are unwritten, and its TCP connection
+ * is then closed at once, instead of growing the heap; everyone else keeps receiving.
  * <p>
  * A frame for many connections is encoded once — UTF-8, behind its WebSocket header — and its writes are spread over
  * the connections' own event loops: one task per event loop writes to that loop's connections, so a broadcast uses
@@ -55,11 +56,13 @@ public class Fanout {
     private static final String VERTX_HANDLER = "handler";
 
     private final int maxPending;
+    private final int maxPendingBytes;
     private final LongAdder written = new LongAdder();
     private final LongAdder slowConsumersClosed = new LongAdder();
 
     Fanout(ChorusConfig config) {
         this.maxPending = config.limits().maxPendingFrames();
+        this.maxPendingBytes = config.limits().maxPendingBytes();
     }
 
     /**
@@ -72,6 +75,7 @@ public class Fanout {
         private final ChannelPromise noPromise;
         private ChannelHandlerContext context; // resolved on the loop at the first write, once the upgrade is done
         private boolean encoded; // whether writes at context take encoded frame bytes (else a TextWebSocketFrame)
+        private boolean stopped; // a Close frame went out: nothing more is written (on the loop)
 
         private Outlet(Channel channel) {
             this.channel = channel;
@@ -108,6 +112,34 @@ public class Fanout {
                 }
             }
             return false;
+        }
+
+        /**
+         * No frame is written after this (on the connection's event loop): the transport wrote a Close frame below
+         * Vert.x, which does not know the connection is closing.
+         */
+        public void stop() {
+            stopped = true;
+        }
+
+        /**
+         * Whether the connection has more bytes waiting to be written than {@code chorus.limits.max-pending-bytes}
+         * (the channel's high water mark, set at the upgrade), or this many frames.
+         */
+        private boolean overLimit(int maxFrames) {
+            return !channel.isWritable() || unsent() >= maxFrames;
+        }
+
+        /**
+         * Closes the TCP connection from below Vert.x's handler, which would otherwise wait for the peer's Close
+         * (on the connection's event loop).
+         */
+        private void closeNow() {
+            if (loop.inEventLoop()) {
+                context().close();
+            } else {
+                loop.execute(() -> context().close());
+            }
         }
 
         /** Frames flushed to the channel that the socket has not taken yet. */
@@ -259,11 +291,11 @@ public class Fanout {
 
     /** On the connection's event loop: checks its queue and writes the shared bytes to its channel; true if written. */
     private boolean writeOnLoop(WebSocketConnection connection, Outlet outlet, Frame frame) {
-        if (!connection.isOpen()) {
+        if (!connection.isOpen() || outlet.stopped) {
             return false; // checked on the loop that closes it: nothing follows a close frame
         }
-        if (outlet.unsent() >= maxPending) {
-            closeSlowConsumer(connection);
+        if (outlet.overLimit(maxPending)) {
+            closeSlowConsumer(connection, outlet);
             return false;
         }
         outlet.write(frame);
@@ -278,7 +310,7 @@ public class Fanout {
         AtomicInteger pending = pendingOf(connection);
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
-            closeSlowConsumer(connection);
+            closeSlowConsumer(connection, null);
             return;
         }
         written.increment();
@@ -301,14 +333,26 @@ public class Fanout {
         return pending;
     }
 
-    private void closeSlowConsumer(WebSocketConnection connection) {
+    /**
+     * Sends the slow consumer its 4008 (behind what it has not read yet: its bytes stay bounded by the limit) and closes
+     * its TCP connection as soon as that Close is written, without waiting for the client's Close. A client that never
+     * reads again is let go by Vert.x's closing timeout.
+     */
+    private void closeSlowConsumer(WebSocketConnection connection, Outlet outlet) {
         if (connection.isClosed()) {
             return;
         }
         slowConsumersClosed.increment();
-        LOG.infof("Closing %s: %d frames unread (slow consumer)", connection.id(), maxPending);
+        LOG.infof("Closing %s: over %d bytes or %d frames unread (slow consumer)", connection.id(), maxPendingBytes,
+                maxPending);
         connection.close(Dialect.closeReasonFor(connection, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
+            if (outlet != null) {
+                outlet.closeNow();
+            }
         }, failure -> {
+            if (outlet != null) {
+                outlet.closeNow();
+            }
         });
     }
 

@@ -17,6 +17,7 @@ import io.chorus.protocol.CloseCodes;
 import io.chorus.transport.ChannelCapture;
 import io.chorus.transport.CommandBudget;
 import io.chorus.transport.ConnectionFailures;
+import io.chorus.transport.InboundMessages;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -121,7 +122,13 @@ public class PusherSocket {
                 .chain(() -> connection.close(reason));
     }
 
+    /** Hands a text message to {@link #onText}, counted against the connection's inbound bound until handled. */
     @OnTextMessage
+    Uni<Void> onTextMessage(String text, WebSocketConnection connection) {
+        return InboundMessages.handling(connection,
+                () -> connection.isOpen() ? onText(text, connection) : Uni.createFrom().voidItem());
+    }
+
     Uni<Void> onText(String text, WebSocketConnection connection) {
         idle.seen(connection);
         PusherSession session = PusherSession.of(connection);

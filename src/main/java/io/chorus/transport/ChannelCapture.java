@@ -1,5 +1,6 @@
 package io.chorus.transport;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.hub.Fanout;
@@ -29,6 +30,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * through Quarkus' {@code sendText}.
  */
 @Singleton
+@Priority(UpgradeOrder.CAPTURE)
 public class ChannelCapture implements HttpUpgradeCheck {
 
     private static final TypedKey<MultiMap> UPGRADE_HEADERS = new TypedKey<>("chorus.upgrade-headers");

@@ -68,6 +68,7 @@ public class ChatSocket {
     private final CommandBudget budget;
     private final ConnectionLimits limits;
     private final int maxRooms;
+    private final int maxReplyBytes;
     private final IdleConnections idle;
     private final TokenExpiry tokenExpiry;
     private final AuthenticationDeadline deadline;
@@ -89,6 +90,7 @@ public class ChatSocket {
         this.budget = budget;
         this.limits = limits;
         this.maxRooms = config.limits().maxRoomsPerConnection();
+        this.maxReplyBytes = config.limits().maxReplyBytes();
         this.broadcast = broadcast;
         this.connections = connections;
         this.rooms = rooms;
@@ -108,6 +110,10 @@ public class ChatSocket {
         ChannelCapture.releaseUpgradeHeaders(connection);
         idle.seen(connection);
         if (identity.awaitsToken(connection)) {
+            CloseReason full = limits.awaiting(connection);
+            if (full != null) {
+                return connection.close(full);
+            }
             deadline.arm(connection);
             return Uni.createFrom().voidItem();
         }
@@ -149,11 +155,17 @@ public class ChatSocket {
                 });
     }
 
+    /**
+     * Hands a text message to {@link #onText}, counted against the connection's inbound bound until it is handled
+     * ({@link InboundMessages}); a message still queued when its connection closed is dropped.
+     */
     @OnTextMessage
+    Uni<Void> onTextMessage(String text, WebSocketConnection connection) {
+        return InboundMessages.handling(connection,
+                () -> connection.isOpen() ? onText(text, connection) : Uni.createFrom().voidItem());
+    }
+
     Uni<Void> onText(String text, WebSocketConnection connection) {
-        if (connection.isClosed()) {
-            return Uni.createFrom().voidItem(); // the server closed it (a drain, a limit): nothing more is processed
-        }
         idle.seen(connection);
         String user = connection.userData().get(USER);
         ClientCommand command;
@@ -228,7 +240,8 @@ public class ChatSocket {
         } else if (command instanceof ClientCommand.History read) {
             int limit = read.limit() == 0 ? DEFAULT_HISTORY : read.limit();
             return answer(connection, read.ref(), "history", history.read(history.streamOf(read.room()), read.since(), limit)
-                    .map(page -> ServerFrames.history(read.room(), page.recoverable(), page.top(), page.frames(), read.ref())));
+                    .map(page -> ServerFrames.history(read.room(), page.recoverable(), page.top(),
+                            ReplyBytes.fit(page.frames(), maxReplyBytes, read.since() != null), read.ref())));
         } else if (command instanceof ClientCommand.Authenticate auth) {
             return connection.sendText(ServerFrames.error(ErrorCode.ALREADY_AUTHENTICATED,
                     "this connection is already authenticated", auth.ref()));

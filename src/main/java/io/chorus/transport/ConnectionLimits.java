@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
@@ -24,6 +25,7 @@ import io.smallrye.mutiny.Uni;
  * (429). Thousands of connections from one client stop at the door.
  */
 @Singleton
+@Priority(UpgradeOrder.LIMITS)
 class ConnectionLimits implements HttpUpgradeCheck {
 
     private final AtomicInteger open = new AtomicInteger();
@@ -72,10 +74,11 @@ class ConnectionLimits implements HttpUpgradeCheck {
      * connection is then not counted), or null.
      */
     CloseReason opened(WebSocketConnection connection, String user) {
-        if (connection.userData().get(COUNTED_AS) != null) {
+        String counted = connection.userData().get(COUNTED_AS);
+        if (counted != null && !counted.isEmpty()) {
             return null;
         }
-        if (open.incrementAndGet() > maxConnections) {
+        if (counted == null && open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
             meters.refused(Refusal.CONNECTIONS_PER_REPLICA);
             return CloseCodes.REPLICA_FULL;
@@ -90,11 +93,31 @@ class ConnectionLimits implements HttpUpgradeCheck {
             return count.get() == 0 ? null : count;
         });
         if (!admitted[0]) {
-            open.decrementAndGet();
+            if (counted == null) {
+                open.decrementAndGet();
+            } // else it stays counted as awaiting its auth frame until it is closed
             meters.refused(Refusal.CONNECTIONS_PER_USER);
             return CloseCodes.TOO_MANY_CONNECTIONS;
         }
         connection.userData().put(COUNTED_AS, user);
+        return null;
+    }
+
+    /**
+     * Counts an opened connection whose user is not known yet (it is to send an {@code auth} frame) against the
+     * replica's limit: a crowd of connections that never authenticate holds no more than the limit allows. Answers
+     * the close reason when the replica is full, or null; {@link #opened} later counts its user.
+     */
+    CloseReason awaiting(WebSocketConnection connection) {
+        if (connection.userData().get(COUNTED_AS) != null) {
+            return null;
+        }
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            meters.refused(Refusal.CONNECTIONS_PER_REPLICA);
+            return CloseCodes.REPLICA_FULL;
+        }
+        connection.userData().put(COUNTED_AS, "");
         return null;
     }
 
@@ -103,7 +126,9 @@ class ConnectionLimits implements HttpUpgradeCheck {
         String user = connection.userData().remove(COUNTED_AS);
         if (user != null) {
             open.decrementAndGet();
-            perUser.computeIfPresent(user, (u, held) -> held.decrementAndGet() <= 0 ? null : held);
+            if (!user.isEmpty()) {
+                perUser.computeIfPresent(user, (u, held) -> held.decrementAndGet() <= 0 ? null : held);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.chorus.transport;
 import java.util.List;
 import java.util.Set;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
@@ -17,6 +18,7 @@ import io.smallrye.mutiny.Uni;
  * WebSocket to Chorus with its visitors' cookies (cross-site WebSocket hijacking). Refused with HTTP 403.
  */
 @Singleton
+@Priority(UpgradeOrder.ORIGIN)
 class OriginAllowList implements HttpUpgradeCheck {
 
     private final Set<String> allowed;

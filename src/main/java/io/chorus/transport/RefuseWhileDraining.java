@@ -1,5 +1,6 @@
 package io.chorus.transport;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.hub.Draining;
@@ -9,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 
 /** A draining replica refuses new upgrades with 503, so clients go to a replica that stays. */
 @Singleton
+@Priority(UpgradeOrder.DRAINING)
 class RefuseWhileDraining implements HttpUpgradeCheck {
 
     private final Draining draining;

@@ -1,58 +1,72 @@
 package io.chorus.transport;
 
+import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.chorus.ChorusConfig;
+import io.chorus.hub.Fanout;
 import io.chorus.metrics.ChorusMeters;
-import io.chorus.metrics.ChorusMeters.Refusal;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.chorus.pusher.PusherSocket;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
- * Makes each {@code /ws} connection fail bad frames the way RFC 6455 says, by adding two Netty handlers just before
- * the Vert.x handler at upgrade time (after the WebSocket decoder; the WebSocket encoder lies on their outbound side):
+ * Makes each connection (both endpoints) follow RFC 6455 to the letter and bounds its memory, by readying its Netty
+ * pipeline at the upgrade, once every other check has passed ({@link UpgradeOrder#PIPELINE}):
  * <ul>
  * <li>Netty's {@link Utf8FrameValidator}: a text message that is not valid UTF-8 fails the connection with 1007
  * (§8.1). Vert.x alone decodes text leniently, turning bad bytes into U+FFFD.</li>
- * <li>{@link ProtocolViolationCloser}: when the WebSocket decoder rejects a frame — over the size limit (1009), or a
- * protocol error such as a reserved opcode or an unmasked frame (1002) — it sends the close frame with that code
- * before closing. Without it Vert.x drops the TCP connection and the client never learns why.</li>
+ * <li>{@link FrameGuard}: fails the connection on every protocol error (Close 1002/1007/1009, then TCP closed at once,
+ * nothing more read or written), and stops reading from a connection that holds too many unhandled messages or
+ * too many unwritten bytes.</li>
+ * <li>the channel's write buffer high water mark: {@code chorus.limits.max-pending-bytes}. Past it the channel is
+ * unwritable: the guard stops reading and {@link Fanout} closes the connection with 4008.</li>
  * </ul>
+ * Both sit after the WebSocket decoder, before the Vert.x handler (the WebSocket encoder lies on their outbound side).
  * Per-message compression is switched off (application.properties), so the validator sees the bytes as sent.
  */
 @Singleton
+@Priority(UpgradeOrder.PIPELINE)
 class StrictFramePipeline implements HttpUpgradeCheck {
 
     private static final Logger LOG = Logger.getLogger(StrictFramePipeline.class);
     private static final String UTF8_VALIDATOR = "chorus-utf8-validator";
-    private static final String VIOLATION_CLOSER = "chorus-protocol-violation-closer";
     private static final String VERTX_HANDLER = "handler";
 
     private final ChorusMeters meters;
+    private final int maxInboundMessages;
+    private final int maxInboundBytes;
+    private final WriteBufferWaterMark waterMark;
 
-    StrictFramePipeline(ChorusMeters meters) {
+    StrictFramePipeline(ChorusMeters meters, ChorusConfig config) {
         this.meters = meters;
+        this.maxInboundMessages = config.limits().maxInboundMessages();
+        this.maxInboundBytes = Math.max(config.limits().maxInboundBytes(), config.limits().maxMessageBytes());
+        int high = Math.max(1, config.limits().maxPendingBytes());
+        this.waterMark = new WriteBufferWaterMark(high / 2, high);
     }
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         HttpConnection connection = context.httpRequest().connection();
         if (connection instanceof ConnectionBase base) {
-            ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
-            if (pipeline.get(VIOLATION_CLOSER) == null && pipeline.get(VERTX_HANDLER) != null) {
-                pipeline.addBefore(VERTX_HANDLER, VIOLATION_CLOSER, new ProtocolViolationCloser(meters));
-                pipeline.addBefore(VIOLATION_CLOSER, UTF8_VALIDATOR, new Utf8FrameValidator(true));
+            Channel channel = base.channel();
+            ChannelPipeline pipeline = channel.pipeline();
+            if (pipeline.get(FrameGuard.NAME) == null && pipeline.get(VERTX_HANDLER) != null) {
+                FrameGuard guard = new FrameGuard(meters, context.userData().get(Fanout.OUTLET), maxInboundMessages,
+                        maxInboundBytes);
+                pipeline.addBefore(VERTX_HANDLER, FrameGuard.NAME, guard);
+                pipeline.addBefore(FrameGuard.NAME, UTF8_VALIDATOR, new Utf8FrameValidator(false));
+                channel.config().setWriteBufferWaterMark(waterMark);
+                context.userData().put(InboundMessages.GUARD, guard);
             }
         } else {
             LOG.debugf("No strict frame handling for a %s connection", connection.getClass().getName());
@@ -63,27 +77,5 @@ class StrictFramePipeline implements HttpUpgradeCheck {
     @Override
     public boolean appliesTo(String endpointId) {
         return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
-    }
-
-    /** Answers a frame the decoder rejected with a close frame carrying the decoder's status code. */
-    static final class ProtocolViolationCloser extends ChannelInboundHandlerAdapter {
-
-        private final ChorusMeters meters;
-
-        ProtocolViolationCloser(ChorusMeters meters) {
-            this.meters = meters;
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof CorruptedWebSocketFrameException corrupted && ctx.channel().isActive()) {
-                LOG.debugf("Closing %s: %s", ctx.channel().remoteAddress(), corrupted.getMessage());
-                meters.refused(Refusal.BAD_FRAME);
-                ctx.writeAndFlush(new CloseWebSocketFrame(corrupted.closeStatus()))
-                        .addListener(ChannelFutureListener.CLOSE);
-                return;
-            }
-            ctx.fireExceptionCaught(cause);
-        }
     }
 }

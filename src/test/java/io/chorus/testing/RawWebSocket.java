@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,7 +22,19 @@ public final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
 
     public RawWebSocket(URI base, String pathAndQuery) throws IOException {
-        socket = new Socket(base.getHost(), base.getPort());
+        this(base, pathAndQuery, 0);
+    }
+
+    /**
+     * As {@link #RawWebSocket(URI, String)}, with a socket receive buffer of this many bytes (0: the system's), so that
+     * a client that does not read stops taking bytes early instead of the kernel buffering megabytes for it.
+     */
+    public RawWebSocket(URI base, String pathAndQuery, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
         socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
@@ -41,6 +54,59 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends one masked frame whose first byte (FIN, RSV1-3, opcode) is given as is, and whose payload length is
+     * encoded in the shortest form.
+     */
+    public void sendFrameWithFirstByte(int firstByte, byte[] payload) throws IOException {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(firstByte);
+        writeMaskedPayload(frame, payload);
+        out.write(frame.toByteArray());
+        out.flush();
+    }
+
+    /** Sends bytes as they are. */
+    public void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Sends a masked close frame with this body (code and reason, or anything). */
+    public void sendClose(byte[] body) throws IOException {
+        sendFrame(0x8, body);
+    }
+
+    /** A close frame body: the code, then the reason bytes. */
+    public static byte[] closeBody(int code, byte[] reason) {
+        byte[] body = new byte[2 + reason.length];
+        body[0] = (byte) (code >>> 8);
+        body[1] = (byte) code;
+        System.arraycopy(reason, 0, body, 2, reason.length);
+        return body;
+    }
+
+    /**
+     * After the server's close frame: whether the server closes the TCP connection within this time, sending nothing
+     * more. Fails (IOException) if anything arrives after the close frame.
+     */
+    public boolean closedByServerWithin(Duration time) throws IOException {
+        socket.setSoTimeout((int) time.toMillis());
+        try {
+            int next = in.read();
+            if (next != -1) {
+                throw new IOException("the server sent data after its close frame (byte " + next + ")");
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (java.net.SocketException e) {
+            return true; // reset by the server
+        } finally {
+            socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
+        }
+    }
+
     /** Sends one masked frame with FIN set. */
     public void sendFrame(int opcode, byte[] payload) throws IOException {
         sendFrame(opcode, payload, true);
@@ -50,6 +116,12 @@ public final class RawWebSocket implements AutoCloseable {
     public void sendFrame(int opcode, byte[] payload, boolean fin) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write((fin ? 0x80 : 0) | opcode);
+        writeMaskedPayload(frame, payload);
+        out.write(frame.toByteArray());
+        out.flush();
+    }
+
+    private static void writeMaskedPayload(ByteArrayOutputStream frame, byte[] payload) throws IOException {
         if (payload.length < 126) {
             frame.write(0x80 | payload.length);
         } else if (payload.length < 65536) {
@@ -68,12 +140,18 @@ public final class RawWebSocket implements AutoCloseable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i % 4]);
         }
-        out.write(frame.toByteArray());
-        out.flush();
     }
 
     /** Reads server frames, skipping data frames, until a close frame; returns its code (1005 if it has none). */
     public int awaitCloseCode() throws IOException {
+        return awaitCloseCode(false);
+    }
+
+    /**
+     * As {@link #awaitCloseCode()}; with textOnly, any frame before the close frame other than a text message (a
+     * pong, say) fails.
+     */
+    public int awaitCloseCode(boolean textOnly) throws IOException {
         while (true) {
             int b0 = in.readUnsignedByte();
             int b1 = in.readUnsignedByte();
@@ -87,6 +165,9 @@ public final class RawWebSocket implements AutoCloseable {
             in.readFully(payload);
             if ((b0 & 0x0f) == 0x8) {
                 return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+            }
+            if (textOnly && (b0 & 0x0f) != 0x1) {
+                throw new IOException("expected a close frame, got opcode " + (b0 & 0x0f));
             }
         }
     }

@@ -35,11 +35,18 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /** Starts a replica on Redis (hosts non-null) or on the embedded backplane (hosts null), and waits until it serves. */
     public static ReplicaProcess start(String id, String redisHosts, String... extraProperties) {
+        return start(id, redisHosts, List.of("-Xmx256m"), extraProperties);
+    }
+
+    /** As {@link #start(String, String, String...)}, with these JVM options (e.g. a smaller heap) instead of -Xmx256m. */
+    public static ReplicaProcess start(String id, String redisHosts, List<String> jvmOptions, String... extraProperties) {
         try {
             int port = RedisProcess.freePort();
             Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
-            List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m",
-                    "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-Dchorus.replica-id=" + id));
+            List<String> command = new ArrayList<>(List.of(javaBinary()));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
+                    "-Dchorus.replica-id=" + id));
             if (redisHosts != null) {
                 command.add("-Dquarkus.redis.hosts=" + redisHosts);
             }
