@@ -23,12 +23,16 @@ public final class ReplicaProcess implements AutoCloseable {
 
     private final String id;
     private final int port;
+    private final String redisHosts;
+    private final String[] extraProperties;
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, Path log, Process process) {
+    private ReplicaProcess(String id, int port, String redisHosts, String[] extraProperties, Path log, Process process) {
         this.id = id;
         this.port = port;
+        this.redisHosts = redisHosts;
+        this.extraProperties = extraProperties;
         this.log = log;
         this.process = process;
     }
@@ -36,7 +40,25 @@ public final class ReplicaProcess implements AutoCloseable {
     /** Starts a replica on Redis (hosts non-null) or on the embedded backplane (hosts null), and waits until it serves. */
     public static ReplicaProcess start(String id, String redisHosts, String... extraProperties) {
         try {
-            int port = RedisProcess.freePort();
+            return start(id, RedisProcess.freePort(), redisHosts, extraProperties);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts this replica again, after it exited or was killed: same id, same port (so clients with a fixed list of
+     * URLs find it again), same properties; a new log file. Waits until it serves.
+     */
+    public ReplicaProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("replica " + id + " is still running");
+        }
+        return start(id, port, redisHosts, extraProperties);
+    }
+
+    private static ReplicaProcess start(String id, int port, String redisHosts, String... extraProperties) {
+        try {
             Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m",
                     "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-Dchorus.replica-id=" + id));
@@ -53,7 +75,7 @@ public final class ReplicaProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().remove("QUARKUS_REDIS_HOSTS");
-            ReplicaProcess replica = new ReplicaProcess(id, port, log, builder.start());
+            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, extraProperties, log, builder.start());
             replica.awaitServing();
             return replica;
         } catch (IOException e) {
@@ -158,6 +180,34 @@ public final class ReplicaProcess implements AutoCloseable {
         return waitFor(timeout);
     }
 
+    /** SIGSTOP: the process freezes (a long GC pause, a stalled VM); its sockets stay open, unanswered. */
+    public void suspend() {
+        if (!signal("STOP")) {
+            throw new IllegalStateException("kill -STOP " + process.pid() + " failed");
+        }
+    }
+
+    /** SIGCONT: a suspended replica carries on where it stopped. */
+    public void resume() {
+        if (!signal("CONT")) {
+            throw new IllegalStateException("kill -CONT " + process.pid() + " failed");
+        }
+    }
+
+    /** Sends a signal with kill(1) (ProcessHandle knows only TERM and KILL); whether it was delivered. */
+    private boolean signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private boolean waitFor(Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -169,6 +219,9 @@ public final class ReplicaProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process.isAlive()) {
+            signal("CONT"); // a suspended process would not act on SIGTERM
+        }
         if (process.isAlive() && !terminate(Duration.ofSeconds(15))) {
             kill();
         }
