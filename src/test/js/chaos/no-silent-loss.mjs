@@ -392,7 +392,8 @@ async function run() {
     subscribers.push(new Subscriber(i, rooms[r], rotated(first)));
   }
   await Promise.all(subscribers.map((s) => s.join()));
-  log(`${subscribers.length} subscribers in ${rooms.length} rooms on ${names.join(', ')}; ${publishers.length} publishers at ${config.rate}/s`);
+  log(`${subscribers.length} subscribers in ${rooms.length} rooms on ${names.join(', ')}; `
+    + `${publishers.length} publishers at ${config.rate}/s`);
 
   publishers.forEach((p) => p.start(rooms));
   await sleep(config.warmupMs);
@@ -424,7 +425,8 @@ async function run() {
     return subscribers.every((s) => s.open && s.joinedSinceOpen && now - s.lastEventAt >= config.quietMs);
   }, config.settleMs);
   running = false;
-  log(`publishing stopped; subscribers ${settled ? 'settled' : 'NOT settled'} after ${Date.now() - publishingStopped} ms`);
+  const waited = Date.now() - publishingStopped;
+  log(`publishing stopped; subscribers ${settled ? 'settled' : 'NOT settled'} after ${waited} ms`);
 
   const summary = account(subscribers, publishers, { settled, faultError, runMs: publishingStopped - started });
   [...publishers, ...subscribers].forEach((x) => x.client.close());
@@ -471,7 +473,8 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
       count('refused_delivered', phaseOf(storedAt(m)), { key: m.key, room: m.room, error: m.error, at: show(m.seen) });
     }
     if (m.inconsistent) {
-      count('inconsistent_position', phaseOf(storedAt(m)), { key: m.key, room: m.room, ack: show(m.ack), seen: show(m.seen) });
+      count('inconsistent_position', phaseOf(storedAt(m)),
+        { key: m.key, room: m.room, ack: show(m.ack), seen: show(m.seen) });
     }
   }
 
@@ -517,7 +520,8 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
         first = false;
       }
     }
-    const owed = (universeByRoom.get(s.room) ?? []).filter((m) => (s.start ? compare(position(m), s.start) > 0 : m.t >= s.joinedAt));
+    const owed = (universeByRoom.get(s.room) ?? [])
+      .filter((m) => (s.start ? compare(position(m), s.start) > 0 : m.t >= s.joinedAt));
     for (const m of owed) {
       totals.owed++;
       const times = seen.get(keyIds.get(m.key) ?? -1) ?? 0;
@@ -525,7 +529,8 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
         totals.delivered++;
       }
       if (times > 1) {
-        count('duplicate', phaseOf(storedAt(m)), { subscriber: s.user, room: s.room, key: m.key, at: show(position(m)), times });
+        count('duplicate', phaseOf(storedAt(m)),
+          { subscriber: s.user, room: s.room, key: m.key, at: show(position(m)), times });
       } else if (times === 0) {
         const cover = covers.find(([from, to]) => covered(position(m), from, to));
         if (cover && crossesIntoEpochOf(cover, position(m))) {
@@ -537,7 +542,8 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
           totals.covered++;
         } else {
           count('missing', phaseOf(storedAt(m)), { subscriber: s.user, room: s.room, key: m.key, at: show(position(m)),
-            acked: m.ack !== null, error: m.error ?? undefined, gaps: covers.map(([f, t]) => `${show(f)}..${show(t)}`).slice(-3) });
+            acked: m.ack !== null, error: m.error ?? undefined,
+            gaps: covers.map(([f, t]) => `${show(f)}..${show(t)}`).slice(-3) });
         }
       }
     }

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -44,7 +46,7 @@ class NoSilentLossIT {
 
     private static final String ALL_FAULTS = "kill-replica:r1,drain-replica:r2,redis-restart-empty,redis-restart-aof,"
             + "stop-replica:r3";
-    private static final Duration READY = Duration.ofSeconds(60);
+    private static final Duration READY = Duration.ofSeconds(120);
 
     @BeforeEach
     void needsNode() {
@@ -91,6 +93,8 @@ class NoSilentLossIT {
         private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
         private final Map<String, CompletableFuture<ReplicaProcess>> restarting = new ConcurrentHashMap<>();
         private final List<String> order = new ArrayList<>();
+        /** Starts replicas side by side (the common pool has one thread on a 2-core machine). */
+        private final ExecutorService starter = Executors.newCachedThreadPool();
 
         private Cluster(RedisProcess redis) {
             this.redis = redis;
@@ -98,12 +102,14 @@ class NoSilentLossIT {
 
         /** Starts the replicas r1…rN side by side and waits until every one is ready. */
         static Cluster start(RedisProcess redis, int count) {
+            // r1…rN start side by side: on a loaded machine one start can take most of a minute
             Cluster cluster = new Cluster(redis);
             try {
                 for (int i = 1; i <= count; i++) {
                     String id = "r" + i;
                     cluster.order.add(id);
-                    cluster.restarting.put(id, CompletableFuture.supplyAsync(() -> ReplicaProcess.start(id, redis.hosts())));
+                    cluster.restarting.put(id, CompletableFuture
+                            .supplyAsync(() -> ReplicaProcess.start(id, redis.hosts()), cluster.starter));
                 }
                 cluster.awaitReady();
                 return cluster;
@@ -187,7 +193,7 @@ class NoSilentLossIT {
         }
 
         private void restartInBackground(ReplicaProcess replica) {
-            restarting.put(replica.id(), CompletableFuture.supplyAsync(replica::restart));
+            restarting.put(replica.id(), CompletableFuture.supplyAsync(replica::restart, starter));
         }
 
         /** Waits for a replica's (re)start, if one is under way. */
@@ -197,11 +203,12 @@ class NoSilentLossIT {
                 return;
             }
             try {
-                replicas.put(id, start.get(READY.toSeconds(), TimeUnit.SECONDS));
+                // ReplicaProcess.start gives up (and kills what it started) after READY: wait a little longer
+                replicas.put(id, start.get(READY.toSeconds() + 30, TimeUnit.SECONDS));
             } catch (ExecutionException e) {
                 throw new IllegalStateException("replica " + id + " did not start", e.getCause());
             } catch (TimeoutException e) {
-                throw new IllegalStateException("replica " + id + " did not start within " + READY, e);
+                throw new IllegalStateException("replica " + id + " did not start in time", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
@@ -231,6 +238,7 @@ class NoSilentLossIT {
                 }
             }
             replicas.values().forEach(ReplicaProcess::close);
+            starter.shutdownNow();
         }
     }
 }

@@ -28,7 +28,8 @@ public final class ReplicaProcess implements AutoCloseable {
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, String redisHosts, String[] extraProperties, Path log, Process process) {
+    private ReplicaProcess(String id, int port, String redisHosts, String[] extraProperties, Path log,
+            Process process) {
         this.id = id;
         this.port = port;
         this.redisHosts = redisHosts;
@@ -96,7 +97,7 @@ public final class ReplicaProcess implements AutoCloseable {
     }
 
     private void awaitServing() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos(); // a loaded 2-core machine needs it
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("replica " + id + " exited:\n" + log());
@@ -106,6 +107,7 @@ public final class ReplicaProcess implements AutoCloseable {
             }
             sleep(100);
         }
+        process.destroyForcibly(); // nobody holds it: it would outlive the test
         throw new IllegalStateException("replica " + id + " did not start:\n" + log());
     }
 
