@@ -223,6 +223,7 @@ class Subscriber {
       return;
     }
     this.lastEventAt = Date.now();
+    tally(clientEvents, `gap_${gap.reason}`, phaseOf(Date.now()));
     const at = gap.position ? { e: epochIndex(gap.position.epoch, Date.now()), o: gap.position.offset } : null;
     this.events.add(GAP, at ? at.e : -1, at ? at.o : -1, gap.reason === 'recovery' ? 1 : 0);
   }
@@ -240,6 +241,9 @@ class Subscriber {
       this.start = at;
     }
     const recovered = answer.recovered === undefined ? -1 : answer.recovered ? 1 : 0;
+    if (recovered === 1) {
+      tally(clientEvents, 'recovered', phaseOf(now));
+    }
     this.events.add(JOINED, at ? at.e : -1, at ? at.o : -1, recovered);
   }
 
@@ -249,6 +253,7 @@ class Subscriber {
     this.joinedSinceOpen = false;
     if (state === 'reconnecting') {
       this.reconnects++;
+      tally(clientEvents, 'reconnect', phaseOf(Date.now()));
     }
   }
 
@@ -262,6 +267,14 @@ class Subscriber {
       this.client.join(this.room).catch(() => {}); // failures show up as further errors, then another rejoin
     }
   }
+}
+
+/** Client events per phase (when they happened): reconnects, recoveries, gaps by reason. */
+const clientEvents = {};
+
+function tally(table, what, phase) {
+  table[phase] ??= {};
+  table[phase][what] = (table[phase][what] ?? 0) + 1;
 }
 
 // --- publishers: each a client on every replica's URL, publishing round-robin to the rooms at a fixed rate
@@ -478,6 +491,8 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
     }
   }
 
+  const unaccounted = fillUnaccountedOffsets(universeByRoom);
+
   const totals = { owed: 0, delivered: 0, covered: 0, gaps: 0, gapsWithoutPosition: 0, recoveries: 0, notRecovered: 0 };
   for (const s of subscribers) {
     if (s.joinedAt === null) {
@@ -573,15 +588,57 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
     publishErrors,
     skipped: publishers.reduce((a, p) => a + p.skipped, 0),
     universe,
+    unaccountedOffsets: unaccounted,
     epochs: epochNames.length,
     ...totals,
     reconnects: subscribers.reduce((a, s) => a + s.reconnects, 0),
     rejoinsAfterError: subscribers.reduce((a, s) => a + s.rejoins, 0),
+    clientEvents,
     clientErrors: subscribers.reduce((all, s) => {
       Object.entries(s.errors).forEach(([code, n]) => { all[code] = (all[code] ?? 0) + n; });
       return all;
     }, {}),
   };
+}
+
+/**
+ * Offsets nobody accounts for. Every offset of an epoch is a message the history script stored and published in one
+ * step, so an offset below the epoch's highest known one that no publisher saw acknowledged and no subscriber received
+ * is a message that every subscriber of the room lost. It joins the universe as an unnamed message (key
+ * `?room/epoch/offset`), owed like any other: only a gap can cover it. Returns how many there were.
+ */
+function fillUnaccountedOffsets(universeByRoom) {
+  let count = 0;
+  for (const [room, list] of universeByRoom) {
+    const byEpoch = new Map();
+    for (const m of list) {
+      const p = position(m);
+      if (!byEpoch.has(p.e)) byEpoch.set(p.e, new Map());
+      byEpoch.get(p.e).set(p.o, m);
+    }
+    for (const [e, known] of byEpoch) {
+      let top = 0;
+      let lowest = null;
+      for (const [o, m] of known) {
+        top = Math.max(top, o);
+        if (!lowest || o < position(lowest).o) lowest = m;
+      }
+      let previous = lowest;
+      for (let o = 1; o <= top; o++) {
+        if (known.has(o)) {
+          previous = known.get(o);
+          continue;
+        }
+        const when = storedAt(previous);
+        const hole = { key: `?${room}/${epochNames[e]}/${o}`, room, t: when, ack: null, error: null, seen: { e, o },
+          seenAt: when, inconsistent: false };
+        messages.set(hole.key, hole);
+        list.push(hole);
+        count++;
+      }
+    }
+  }
+  return count;
 }
 
 /** Per room, its epochs in order: when each was first seen, how many messages it holds, its last offset. */
