@@ -15,7 +15,8 @@
 //   CHAOS_HOME_SHARE      share of a room's subscribers on the room's home replica, who rejoin together (0.8)
 //   CHAOS_BACKOFF_MS      the clients' first reconnect backoff (20: a replica's clients come back at once; the
 //                         client's own default, 500, spreads them over half a second); the cap is 2000
-//   CHAOS_FAULTS          comma-separated faults, in order (kill-replica:r1,drain-replica:r2,…); empty: none
+//   CHAOS_FAULTS          comma-separated faults, in order (kill-replica,drain-replica:r2,…); empty: none. A replica
+//                         fault without a target hits the replica most subscribers are on at that moment
 //   CHAOS_WARMUP_MS       traffic before the first fault (5000)
 //   CHAOS_BETWEEN_MS      traffic after each fault (6000)
 //   CHAOS_DURATION_MS     keep cycling through the faults until this much time has passed (0: one pass)
@@ -364,12 +365,33 @@ function phaseOf(t) {
   return phase.name;
 }
 
-async function inject(fault) {
-  const [kind, target] = fault.split(':');
-  const name = `${phases.length}:${fault}`;
+/** Faults of one replica: without a named target (`kill-replica:r1`) they hit the one most subscribers are on. */
+const REPLICA_FAULTS = new Set(['kill-replica', 'drain-replica', 'stop-replica']);
+
+/** The replica most subscribers are connected to now, and how many. */
+function busiest(subscribers) {
+  const counts = new Map();
+  for (const s of subscribers) {
+    const replica = s.client.replica;
+    if (replica) counts.set(replica, (counts.get(replica) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
+}
+
+async function inject(fault, subscribers) {
+  const [kind, named] = fault.split(':');
+  let target = named;
+  let on = subscribers.filter((s) => s.client.replica === named).length;
+  if (!target && REPLICA_FAULTS.has(kind)) {
+    [target, on] = busiest(subscribers);
+    if (!target) {
+      throw new Error(`no subscriber is connected anywhere: nothing to ${kind}`);
+    }
+  }
+  const name = `${phases.length}:${kind}${target ? `:${target}` : ''}`;
   const phase = { name, start: Date.now(), faultMs: 0 };
   phases.push(phase);
-  log(`fault ${name}`);
+  log(`fault ${name}${target ? ` (${on} subscribers on it)` : ''}`);
   const reply = await ask(target ? `fault ${kind} ${target}` : `fault ${kind}`);
   phase.faultMs = Date.now() - phase.start;
   if (!reply.startsWith('ok')) {
@@ -414,7 +436,7 @@ async function run() {
   try {
     do {
       for (const fault of config.faults) {
-        await inject(fault);
+        await inject(fault, subscribers);
         await sleep(config.betweenMs);
       }
     } while (config.faults.length > 0 && Date.now() - started < config.durationMs);
