@@ -32,6 +32,17 @@ import WebSocket from 'ws';
 import { ChorusClient } from '@chorus/client';
 
 const config = readConfig(process.env);
+
+// An error nobody handles would end the run before the accounting. It counts as a violation instead (an application
+// on this client would have crashed); the run goes on. Seen: the client's connect timeout closing a `ws` socket
+// that is still connecting, after removing its error listener ("WebSocket was closed before the connection was
+// established").
+const uncaught = [];
+process.on('uncaughtException', (failure) => {
+  const error = String(failure?.stack ?? failure).split('\n').slice(0, 3).join(' | ');
+  uncaught.push({ at: Date.now(), error });
+  log(`uncaught: ${error}`);
+});
 const started = Date.now();
 const log = (text) => process.stdout.write(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${text}\n`);
 
@@ -473,7 +484,7 @@ async function run() {
 function account(subscribers, publishers, { settled, faultError, runMs }) {
   rankEpochs();
   const classes = ['missing', 'duplicate', 'out_of_order', 'new_epoch_not_replayed', 'refused_delivered',
-    'inconsistent_position', 'never_joined'];
+    'inconsistent_position', 'never_joined', 'uncaught_client_error'];
   const violations = Object.fromEntries(classes.map((c) => [c, 0]));
   const byPhase = {};
   const examples = Object.fromEntries(classes.map((c) => [c, []]));
@@ -514,6 +525,7 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
   }
 
   const unaccounted = fillUnaccountedOffsets(universeByRoom);
+  uncaught.forEach(({ at, error }) => count('uncaught_client_error', phaseOf(at), { error }));
 
   const totals = { owed: 0, delivered: 0, covered: 0, gaps: 0, gapsWithoutPosition: 0, recoveries: 0, notRecovered: 0 };
   for (const s of subscribers) {
