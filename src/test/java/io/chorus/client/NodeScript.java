@@ -25,14 +25,14 @@ import java.util.function.Function;
  * and the lines it prints as {@code @chorus <command>} are requests to the test (e.g. {@code @chorus kill r1}),
  * answered on its standard input with the handler's reply line. Every run has a timeout.
  */
-final class NodeScript {
+public final class NodeScript {
 
     static final Path JS = Paths.get("src/test/js");
     static final String CHROMIUM = System.getenv().getOrDefault("CHORUS_CHROMIUM", "/usr/bin/chromium");
     private static final String CONTROL = "@chorus ";
 
     /** What a script run gave: its exit code and everything it printed. */
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
     }
 
     private final List<String> command;
@@ -44,24 +44,24 @@ final class NodeScript {
     }
 
     /** {@code node <args>}, run in src/test/js. */
-    static NodeScript node(String... args) {
+    public static NodeScript node(String... args) {
         List<String> command = new ArrayList<>(List.of("node"));
         command.addAll(Arrays.asList(args));
         return new NodeScript(command);
     }
 
-    NodeScript env(String name, String value) {
+    public NodeScript env(String name, String value) {
         environment.put(name, value);
         return this;
     }
 
     /** Answers the script's {@code @chorus} requests (the reply is written back as one line). */
-    NodeScript onRequest(Function<String, String> handler) {
+    public NodeScript onRequest(Function<String, String> handler) {
         this.handler = handler;
         return this;
     }
 
-    Result run(Duration timeout) throws IOException, InterruptedException {
+    public Result run(Duration timeout) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(JS.toFile()).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();
@@ -106,7 +106,7 @@ final class NodeScript {
     }
 
     /** Skips the test, saying why, when Node 20+ or the test scripts' npm packages are missing (.ci/run installs them). */
-    static void assumeNode() {
+    public static void assumeNode() {
         assumeTrue(nodeMajorVersion() >= 20, "Node.js 20 or later is not on the PATH: skipped (.ci/run installs it)");
         assumeTrue(Files.isDirectory(JS.resolve("node_modules/ws")) && Files.isDirectory(JS.resolve("node_modules/playwright-core")),
                 "src/test/js/node_modules is missing: skipped (run `npm ci` in src/test/js; .ci/run does)");

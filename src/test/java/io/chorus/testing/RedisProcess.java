@@ -83,6 +83,30 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the server again on the same port with nothing on disk, as a Redis without persistence comes back: its
+     * append-only file (if it keeps one) is deleted first, and it goes on keeping one afterwards.
+     */
+    public void restartEmpty() {
+        if (isRunning()) {
+            throw new IllegalStateException("still running");
+        }
+        try {
+            if (dataDir != null) {
+                try (var files = Files.walk(dataDir)) {
+                    for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        if (!path.equals(dataDir)) {
+                            Files.delete(path);
+                        }
+                    }
+                }
+            }
+            launch();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void launch() throws IOException {
         List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--protected-mode", "yes"));

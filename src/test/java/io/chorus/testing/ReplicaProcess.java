@@ -23,12 +23,17 @@ public final class ReplicaProcess implements AutoCloseable {
 
     private final String id;
     private final int port;
+    private final String redisHosts;
+    private final String[] extraProperties;
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, Path log, Process process) {
+    private ReplicaProcess(String id, int port, String redisHosts, String[] extraProperties, Path log,
+            Process process) {
         this.id = id;
         this.port = port;
+        this.redisHosts = redisHosts;
+        this.extraProperties = extraProperties;
         this.log = log;
         this.process = process;
     }
@@ -41,7 +46,25 @@ public final class ReplicaProcess implements AutoCloseable {
     /** As {@link #start(String, String, String...)}, with these JVM options (e.g. a smaller heap) instead of -Xmx256m. */
     public static ReplicaProcess start(String id, String redisHosts, List<String> jvmOptions, String... extraProperties) {
         try {
-            int port = RedisProcess.freePort();
+            return start(id, RedisProcess.freePort(), redisHosts, extraProperties);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts this replica again, after it exited or was killed: same id, same port (so clients with a fixed list of
+     * URLs find it again), same properties; a new log file. Waits until it serves.
+     */
+    public ReplicaProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("replica " + id + " is still running");
+        }
+        return start(id, port, redisHosts, extraProperties);
+    }
+
+    private static ReplicaProcess start(String id, int port, String redisHosts, String... extraProperties) {
+        try {
             Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary()));
             command.addAll(jvmOptions);
@@ -60,7 +83,7 @@ public final class ReplicaProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().remove("QUARKUS_REDIS_HOSTS");
-            ReplicaProcess replica = new ReplicaProcess(id, port, log, builder.start());
+            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, extraProperties, log, builder.start());
             replica.awaitServing();
             return replica;
         } catch (IOException e) {
@@ -81,7 +104,7 @@ public final class ReplicaProcess implements AutoCloseable {
     }
 
     private void awaitServing() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos(); // a loaded 2-core machine needs it
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("replica " + id + " exited:\n" + log());
@@ -91,6 +114,7 @@ public final class ReplicaProcess implements AutoCloseable {
             }
             sleep(100);
         }
+        process.destroyForcibly(); // nobody holds it: it would outlive the test
         throw new IllegalStateException("replica " + id + " did not start:\n" + log());
     }
 
@@ -165,6 +189,34 @@ public final class ReplicaProcess implements AutoCloseable {
         return waitFor(timeout);
     }
 
+    /** SIGSTOP: the process freezes (a long GC pause, a stalled VM); its sockets stay open, unanswered. */
+    public void suspend() {
+        if (!signal("STOP")) {
+            throw new IllegalStateException("kill -STOP " + process.pid() + " failed");
+        }
+    }
+
+    /** SIGCONT: a suspended replica carries on where it stopped. */
+    public void resume() {
+        if (!signal("CONT")) {
+            throw new IllegalStateException("kill -CONT " + process.pid() + " failed");
+        }
+    }
+
+    /** Sends a signal with kill(1) (ProcessHandle knows only TERM and KILL); whether it was delivered. */
+    private boolean signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private boolean waitFor(Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -176,6 +228,9 @@ public final class ReplicaProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process.isAlive()) {
+            signal("CONT"); // a suspended process would not act on SIGTERM
+        }
         if (process.isAlive() && !terminate(Duration.ofSeconds(15))) {
             kill();
         }
