@@ -315,7 +315,9 @@ export class ChorusClient {
     socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
-    socket.onerror = null;
+    // Not null: closing a socket that is still connecting makes it report an error, and Node's `ws` throws an error
+    // event nobody listens to (it took a whole process down in a fault-injection run).
+    socket.onerror = () => {};
   }
 
   #closed(socket, code, reason) {

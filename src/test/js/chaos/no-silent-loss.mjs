@@ -100,14 +100,15 @@ function acknowledged(key, position) {
   m.seen && checkConsistent(m, m.seen);
 }
 
-function refused(key, code) {
+function refused(key, code, id) {
   messages.get(key).error = code;
+  messages.get(key).errorId = id ?? null; // backplane_unavailable names the id the message carries if it went out
   messages.get(key).answeredAt = Date.now();
   progress.refused++;
   publishErrors[code] = (publishErrors[code] ?? 0) + 1;
 }
 
-function observed(key, room, t, position, now) {
+function observed(key, room, t, position, now, id) {
   let m = messages.get(key);
   if (!m) {
     m = { key, room, t, ack: null, error: null, seen: null, inconsistent: false };
@@ -116,6 +117,7 @@ function observed(key, room, t, position, now) {
   if (!m.seen) {
     m.seen = position;
     m.seenAt = now;
+    m.seenId = id;
   }
   checkConsistent(m, position);
   return m;
@@ -225,7 +227,7 @@ class Subscriber {
     const now = Date.now();
     this.lastEventAt = now;
     const at = { e: epochIndex(frame.epoch, now), o: frame.offset };
-    observed(key, frame.room, frame.payload.t, at, now);
+    observed(key, frame.room, frame.payload.t, at, now, frame.id);
     progress.delivered++;
     this.events.add(MESSAGE, at.e, at.o, keyIndex(key));
   }
@@ -308,7 +310,7 @@ class Publisher {
     sent(key, room, t);
     const request = this.client.publish(room, { k: key, t }).then(
       (ack) => acknowledged(key, ack.position),
-      (error) => refused(key, error.code ?? 'unknown'),
+      (error) => refused(key, error.code ?? 'unknown', error.id),
     );
     this.pending.add(request);
     request.finally(() => this.pending.delete(request));
@@ -515,7 +517,10 @@ function account(subscribers, publishers, { settled, faultError, runMs }) {
       universeByRoom.set(m.room, []);
     }
     universeByRoom.get(m.room).push(m);
-    if (m.seen && m.error && m.error !== 'disconnected' && m.error !== 'closed') {
+    // A refusal that named the id the message went out with is the documented "may still have gone out" (the sender
+    // can tell); one that did not, or named another id, said "nowhere" and was wrong.
+    if (m.seen && m.error && m.error !== 'disconnected' && m.error !== 'closed'
+        && !(m.error === 'backplane_unavailable' && m.errorId && m.errorId === m.seenId)) {
       count('refused_delivered', phaseOf(storedAt(m)), { key: m.key, room: m.room, error: m.error, at: show(m.seen) });
     }
     if (m.inconsistent) {
