@@ -376,6 +376,14 @@ public interface ChorusConfig {
         @WithDefault("1000")
         int maxRecovery();
 
+        /**
+         * Most bytes (UTF-8) replayed to one recovering client; beyond it, as beyond {@code max-recovery}, it gets
+         * {@code recovered: false}. Bounds what one recovery holds in memory and writes to one connection; keep it
+         * below {@code chorus.limits.max-pending-bytes}, so a recovery never makes its own client a slow consumer.
+         */
+        @WithDefault("2097152")
+        long maxRecoveryBytes();
+
         /** Messages per history read; recoveries read page by page. */
         @WithDefault("200")
         int pageSize();

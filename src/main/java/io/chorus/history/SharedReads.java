@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.chorus.protocol.FrameSize;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 
@@ -26,34 +27,58 @@ public final class SharedReads {
     private final History history;
     private final int pageSize;
     private final int maxMessages;
+    private final long maxBytes;
     private final Map<Key, Uni<HistoryRead>> inFlight = new ConcurrentHashMap<>();
 
+    /** Reads of at most {@code maxMessages} messages, with no bound on their bytes. */
     public SharedReads(History history, int pageSize, int maxMessages) {
+        this(history, pageSize, maxMessages, Long.MAX_VALUE);
+    }
+
+    /**
+     * Reads of at most {@code maxMessages} messages and {@code maxBytes} bytes (UTF-8): what one recovery holds in
+     * memory and writes to one connection is bounded in both.
+     */
+    public SharedReads(History history, int pageSize, int maxMessages, long maxBytes) {
         this.history = history;
         this.pageSize = pageSize;
         this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
     }
 
     /**
      * Everything after {@code seen}, page by page, sharing pages with readers of the same cohort. Not recoverable when
-     * history does not reach back, or when more than {@code maxMessages} were missed (the client must then
+     * history does not reach back, or when more than {@code maxMessages} (or {@code maxBytes}) were missed (the client must then
      * resynchronise some other way). When the stream's epoch changed but the new one is complete from its start, the
      * read replays it (see {@link HistoryRead}).
      */
     public Uni<HistoryRead> readAll(StreamName stream, StreamPosition seen, Object cohort) {
-        return readFrom(stream, seen, cohort, null, new ArrayList<>());
+        return readFrom(stream, seen, cohort, null, new Gathered());
     }
 
     /** As {@link #readAll}, with reads of its own, all sent after this call. */
     public Uni<HistoryRead> readAllFresh(StreamName stream, StreamPosition seen) {
-        return readFrom(stream, seen, null, null, new ArrayList<>());
+        return readFrom(stream, seen, null, null, new Gathered());
     }
 
     /**
      * @param first the first page's read (null while reading it): its verdict and starting point hold for the whole
      */
+    /** The frames of a read so far, and their bytes. */
+    private static final class Gathered {
+        final List<String> frames = new ArrayList<>();
+        long bytes;
+
+        void addAll(List<String> more) {
+            frames.addAll(more);
+            for (String frame : more) {
+                bytes += FrameSize.utf8Length(frame);
+            }
+        }
+    }
+
     private Uni<HistoryRead> readFrom(StreamName stream, StreamPosition seen, Object cohort, HistoryRead first,
-            List<String> gathered) {
+            Gathered gathered) {
         return page(stream, seen, cohort).chain(read -> {
             HistoryRead head = first == null ? read : first;
             if (first != null && !read.recoverable()) {
@@ -64,12 +89,12 @@ public final class SharedReads {
                 return Uni.createFrom().item(read);
             }
             gathered.addAll(read.frames());
-            if (gathered.size() > maxMessages) {
+            if (gathered.frames.size() > maxMessages || gathered.bytes > maxBytes) {
                 return Uni.createFrom().item(HistoryRead.lost(read.top()));
             }
             if (read.frames().size() < pageSize) {
-                return Uni.createFrom().item(new HistoryRead(head.recoverable(), head.from(), List.copyOf(gathered),
-                        read.top()));
+                return Uni.createFrom().item(new HistoryRead(head.recoverable(), head.from(),
+                        List.copyOf(gathered.frames), read.top()));
             }
             StreamPosition last = read.end();
             return readFrom(stream, last, cohort, head, gathered);

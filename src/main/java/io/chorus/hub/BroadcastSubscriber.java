@@ -41,7 +41,8 @@ public class BroadcastSubscriber {
         this.joinTimeout = config.limits().joinTimeout();
         this.history = history;
         this.everyone = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), name -> name, StreamName::broadcast,
-                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
+                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery(),
+                        config.history().maxRecoveryBytes()),
                 config.limits().joinTimeout());
         this.subscription = everyone.pin(channel);
     }

@@ -2,9 +2,11 @@ package io.chorus.hub;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -16,9 +18,23 @@ import io.quarkus.websockets.next.WebSocketConnection;
 final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
 
     private final Fanout fanout;
+    /**
+     * Stored frames being replayed, each encoded once: joiners recovering the same stretch share one read, so the
+     * same strings come by again. Weak: an entry goes when the read that holds its string is done with.
+     */
+    private final Map<String, Fanout.Frame> replayed = Collections.synchronizedMap(new WeakHashMap<>());
 
     ConnectionDelivery(Fanout fanout) {
         this.fanout = fanout;
+    }
+
+    @Override
+    public void replay(String group, WebSocketConnection member, String frame) {
+        if (translates(member)) {
+            write(group, List.of(member), frame);
+            return;
+        }
+        fanout.write(List.of(member), replayed.computeIfAbsent(frame, Fanout.Frame::new));
     }
 
     @Override

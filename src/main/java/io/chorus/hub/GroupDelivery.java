@@ -15,6 +15,14 @@ interface GroupDelivery<M> {
     /** Writes the frame of group {@code group} to these members, each in its own protocol (translated when needed). */
     void write(String group, Collection<M> members, String frame);
 
+    /**
+     * Writes a stored frame (from history) to one member catching up. Members recovering the same stretch of a stream
+     * get the very same frame objects from one shared read: an implementation may encode each of them once.
+     */
+    default void replay(String group, M member, String frame) {
+        write(group, java.util.List.of(member), frame);
+    }
+
     /** Whether the member speaks a dialect, so that frames for it must go through {@link #write}. */
     boolean translates(M member);
 }

@@ -307,7 +307,11 @@ final class LocalGroups<M> {
             group.joining.remove(member);
             answer.send(recovered, announced);
             for (Held frame : missed) {
-                writeTo(group, member, frame.frame());
+                if (frame.gap()) {
+                    writeTo(group, member, frame.frame());
+                } else {
+                    delivery.replay(group.name, member, frame.frame());
+                }
             }
             StreamPosition at = writeHeld(reached);
             // history may have taken it beyond the group's live delivery: it skips live copies of what it has

@@ -40,7 +40,8 @@ public class RoomRegistry implements PresenceListener {
             ChorusConfig config) {
         String prefix = config.channelPrefix() + "room:{";
         this.rooms = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), room -> prefix + room + "}", StreamName::room,
-                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery()),
+                new SharedReads(history, config.history().pageSize(), config.history().maxRecovery(),
+                        config.history().maxRecoveryBytes()),
                 config.limits().joinTimeout());
         this.history = history;
         this.presence = presence;

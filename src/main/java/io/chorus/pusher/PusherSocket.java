@@ -28,6 +28,7 @@ import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.PathParam;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 
@@ -348,6 +349,7 @@ public class PusherSocket {
     }
 
     @OnPongMessage
+    @NonBlocking // a void callback would otherwise be dispatched to a worker thread, once per pong of every connection
     void onPong(Buffer data, WebSocketConnection connection) {
         idle.seen(connection);
     }
@@ -363,6 +365,7 @@ public class PusherSocket {
     }
 
     @OnClose
+    @NonBlocking // it only updates this replica's maps and starts reactive Redis calls
     void onClose(WebSocketConnection connection) {
         connections.remove(connection);
         PusherSession session = PusherSession.of(connection);

@@ -37,6 +37,7 @@ import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 
@@ -337,6 +338,7 @@ public class ChatSocket {
 
     /** A pong (the answer to the server's pings) shows the client is alive. */
     @OnPongMessage
+    @NonBlocking // a void callback would otherwise be dispatched to a worker thread, once per pong of every connection
     void onPong(Buffer data, WebSocketConnection connection) {
         idle.seen(connection);
     }
@@ -352,6 +354,7 @@ public class ChatSocket {
     }
 
     @OnClose
+    @NonBlocking // it only updates this replica's maps and starts reactive Redis calls
     void onClose(WebSocketConnection connection) {
         deadline.disarm(connection);
         connections.remove(connection);

@@ -2,6 +2,8 @@ package io.chorus.transport;
 
 import java.util.List;
 
+import io.chorus.protocol.FrameSize;
+
 /**
  * Bounds the stored messages of one reply ({@code chorus.limits.max-reply-bytes}): a {@code history} page, and what a
  * recovering connection is replayed. A reply never holds less than one message, so paging always moves on.
@@ -30,13 +32,6 @@ public final class ReplyBytes {
 
     /** The UTF-8 size of a string, without encoding it. */
     public static long utf8Length(String text) {
-        long bytes = text.length();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2; // a surrogate pair: 4 bytes for 2 chars
-            }
-        }
-        return bytes;
+        return FrameSize.utf8Length(text);
     }
 }

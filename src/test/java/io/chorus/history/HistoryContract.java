@@ -214,6 +214,11 @@ abstract class HistoryContract {
         HistoryRead fresh = new SharedReads(history, 4, 100).readAllFresh(stream, start).await().atMost(TIMEOUT);
         assertEquals(all.frames(), fresh.frames());
         assertFalse(new SharedReads(history, 4, 10).readAll(stream, start, "cohort").await().atMost(TIMEOUT).recoverable());
+        long bytes = all.frames().stream().mapToLong(io.chorus.protocol.FrameSize::utf8Length).sum();
+        assertTrue(new SharedReads(history, 4, 100, bytes).readAll(stream, start, "c2").await().atMost(TIMEOUT)
+                .recoverable(), "exactly at the byte bound");
+        assertFalse(new SharedReads(history, 4, 100, bytes - 1).readAll(stream, start, "c3").await().atMost(TIMEOUT)
+                .recoverable(), "one byte over");
     }
 
     private BlockingQueue<String> watch(String channel) {

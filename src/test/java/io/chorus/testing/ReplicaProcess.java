@@ -25,14 +25,16 @@ public final class ReplicaProcess implements AutoCloseable {
     private final int port;
     private final String redisHosts;
     private final String[] extraProperties;
+    private final List<String> jvmOptions;
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, String redisHosts, String[] extraProperties, Path log,
-            Process process) {
+    private ReplicaProcess(String id, int port, String redisHosts, List<String> jvmOptions, String[] extraProperties,
+            Path log, Process process) {
         this.id = id;
         this.port = port;
         this.redisHosts = redisHosts;
+        this.jvmOptions = jvmOptions;
         this.extraProperties = extraProperties;
         this.log = log;
         this.process = process;
@@ -46,7 +48,7 @@ public final class ReplicaProcess implements AutoCloseable {
     /** As {@link #start(String, String, String...)}, with these JVM options (e.g. a smaller heap) instead of -Xmx256m. */
     public static ReplicaProcess start(String id, String redisHosts, List<String> jvmOptions, String... extraProperties) {
         try {
-            return start(id, RedisProcess.freePort(), redisHosts, extraProperties);
+            return start(id, RedisProcess.freePort(), redisHosts, jvmOptions, extraProperties);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -60,10 +62,11 @@ public final class ReplicaProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException("replica " + id + " is still running");
         }
-        return start(id, port, redisHosts, extraProperties);
+        return start(id, port, redisHosts, jvmOptions, extraProperties);
     }
 
-    private static ReplicaProcess start(String id, int port, String redisHosts, String... extraProperties) {
+    private static ReplicaProcess start(String id, int port, String redisHosts, List<String> jvmOptions,
+            String... extraProperties) {
         try {
             Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
             List<String> command = new ArrayList<>(List.of(javaBinary()));
@@ -83,7 +86,8 @@ public final class ReplicaProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().remove("QUARKUS_REDIS_HOSTS");
-            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, extraProperties, log, builder.start());
+            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, jvmOptions, extraProperties, log,
+                    builder.start());
             replica.awaitServing();
             return replica;
         } catch (IOException e) {
