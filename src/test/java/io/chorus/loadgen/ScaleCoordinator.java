@@ -111,7 +111,7 @@ public final class ScaleCoordinator {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
                 System.err.println("usage: ScaleCoordinator --clients=20000 --workers=2 --replicas=3 [--idle=20s] "
-                        + "[--phase=20s] [--fault-window=60s] [--faults=true] [--server-heap=512m] "
+                        + "[--phase=20s] [--rates=1,10] [--fault-window=60s] [--fault-rate=10] [--faults=true] [--server-heap=512m] "
                         + "[--worker-heap=512m] [--out=target/loadgen/scale] [--max-run=600s]");
                 System.exit(2);
             }
@@ -232,8 +232,9 @@ public final class ScaleCoordinator {
         idlePhase.facts.put("redisRssKiB", ServerMemoryProbe.statusField(cluster.redisPid(), "VmRSS"));
 
         // ---- broadcasts
-        for (double r : new double[] { 1, 10 }) {
-            Phase p = begin("broadcast " + (int) r + "/s");
+        for (String each : options.getOrDefault("rates", "1,10").split(",")) {
+            double r = Double.parseDouble(each);
+            Phase p = begin("broadcast " + each + "/s");
             rate = r;
             sleep(phase);
             rate = 0;
