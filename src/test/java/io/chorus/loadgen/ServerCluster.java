@@ -183,6 +183,37 @@ final class ServerCluster implements AutoCloseable {
         return -1;
     }
 
+    /** Redis's {@code INFO <section>} text, or "" when the generator did not start Redis or it does not answer. */
+    String redisInfo(String section) {
+        if (redisPort < 0) {
+            return "";
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", redisPort), 1000);
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder text = new StringBuilder();
+            byte[] chunk = new byte[8192];
+            int n;
+            int expected = -1;
+            while ((n = in.read(chunk)) > 0) {
+                text.append(new String(chunk, 0, n, StandardCharsets.US_ASCII));
+                int header = text.indexOf("\r\n");
+                if (expected < 0 && header > 0 && text.charAt(0) == '$') {
+                    expected = header + 2 + Integer.parseInt(text.substring(1, header));
+                }
+                if (expected >= 0 && text.length() >= expected) {
+                    return text.substring(text.indexOf("\r\n") + 2, expected);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // reported as unknown
+        }
+        return "";
+    }
+
     List<Replica> replicas() {
         return replicas;
     }

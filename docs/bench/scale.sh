@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the multi-process generator (src/test/java/io/chorus/loadgen/ScaleCoordinator): Redis, N replicas and W worker
+# processes of <= 16,500 clients each (one 127.0.0.x source address per worker). Arguments go to the coordinator.
+# See docs/benchmarks.md, "100,000 clients over processes". Bounded by --max-run (<= 10 minutes); loopback only.
+#
+# Example: docs/bench/scale.sh --clients=20000 --workers=2 --replicas=3 --out=target/loadgen/scale-20k
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ulimit -n "$(ulimit -Hn)"
+if [ "${LOADGEN_BUILD:-0}" = 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
+  ./mvnw -B -q package -DskipTests
+fi
+./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/loadgen.classpath -Dmdep.includeScope=test
+exec java -Xmx256m -XX:+UseSerialGC -Dvertx.disableDnsResolver=true \
+  -cp "target/test-classes:target/classes:$(cat target/loadgen.classpath)" io.chorus.loadgen.ScaleCoordinator "$@"

@@ -1,0 +1,358 @@
+package io.chorus.loadgen;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Recorder;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+/**
+ * One worker process of the multi-process generator ({@link ScaleCoordinator}): holds up to ~16,000 broadcast
+ * subscribers (under this machine's hard limit of 20,000 open files per process), all bound to one 127.0.0.x source
+ * address, and behaves like the Chorus client ({@code src/main/js/chorus-client}) when its connection closes:
+ * reconnects after a "full jitter" backoff ({@code random(0, min(10 s, 500 ms × 2^attempt))}), each attempt to the
+ * next replica of its own list, recovering from its last broadcast position ({@code ?since=&epoch=}).
+ * <p>
+ * It talks to the coordinator over stdin/stdout lines. Out: {@code connected <open> <failed>} once the first connect
+ * round finished; every second {@code tick <open> <delivered> <reconnected> <lastBackNanos> <stableHistogram>
+ * <allHistogram> <down>} (latencies of that second, {@link HistogramText}; "stable" = clients that never lost their
+ * connection; down = clients that lost their connection and have no welcome again yet); on {@code report}: {@code ledger <BroadcastLedger line>} and {@code stats key=value …}. In:
+ * {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
+ */
+public final class ScaleWorker {
+
+    private static final long INITIAL_BACKOFF_MS = 500;
+    private static final long MAX_BACKOFF_MS = 10_000;
+    private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPOCH_KEY = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** One subscriber; its mutable fields are touched only on its connection's event loop. */
+    private static final class Client {
+        final int index;
+        final int home;
+        final int stride;
+        volatile WebSocket ws;
+        long lastOffset = -1;
+        String epoch = "";
+        int attempt;
+        int tries;
+        boolean everLost;
+        boolean welcomed;
+
+        Client(int index, int home, int stride) {
+            this.index = index;
+            this.home = home;
+            this.stride = stride;
+        }
+    }
+
+    private final List<URI> replicas;
+    private final Vertx vertx;
+    private final WebSocketClient wsClient;
+    private final Client[] clients;
+    private final BroadcastLedger ledger = new BroadcastLedger();
+    private final Recorder stable = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
+    private final Recorder all = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger failedFirst = new AtomicInteger();
+    private final LongAdder delivered = new LongAdder();
+    private final AtomicInteger reconnected = new AtomicInteger();
+    private final AtomicInteger down = new AtomicInteger();
+    private final AtomicInteger recoveredFalse = new AtomicInteger();
+    private final AtomicLong lastBackNanos = new AtomicLong();
+    private final LongAdder connectFailures = new LongAdder();
+    private final Map<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    ScaleWorker(List<URI> replicas, String source, int first, int count, int eventLoops) {
+        LoadOptions.requireLoopback(source);
+        for (URI uri : replicas) {
+            LoadOptions.requireLoopback(uri.getHost());
+        }
+        this.replicas = replicas;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
+                .setBlockedThreadCheckInterval(10_000));
+        this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(source)
+                .setMaxConnections(count * 2 + 16).setConnectTimeout(10_000).setIdleTimeout(0)
+                .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false));
+        this.clients = new Client[count];
+        int n = replicas.size();
+        for (int i = 0; i < count; i++) {
+            int global = first + i;
+            // home replica round robin; each client walks the others in its own order, so the clients of a lost
+            // replica spread over the survivors (like clients given shuffled URL lists)
+            clients[i] = new Client(i, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            o.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        List<URI> targets = new ArrayList<>();
+        for (String t : o.get("targets").split(",")) {
+            targets.add(URI.create(t));
+        }
+        long maxRunMs = TimeUnit.SECONDS.toMillis(Long.parseLong(o.getOrDefault("max-run-seconds", "600")));
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(maxRunMs);
+                System.err.println("worker: max run reached");
+                Runtime.getRuntime().halt(3);
+            } catch (InterruptedException e) {
+                // ended normally
+            }
+        }, "worker-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        ScaleWorker worker = new ScaleWorker(targets, o.get("source"), Integer.parseInt(o.get("first")),
+                Integer.parseInt(o.get("clients")), Integer.parseInt(o.getOrDefault("event-loops", "2")));
+        worker.run(Integer.parseInt(o.getOrDefault("concurrency", "256")));
+        System.exit(0);
+    }
+
+    void run(int concurrency) throws Exception {
+        connectAll(concurrency);
+        say(String.format(Locale.ROOT, "connected %d %d", open.get(), failedFirst.get()));
+        Thread ticker = new Thread(() -> {
+            while (!closing) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                say(String.format(Locale.ROOT, "tick %d %d %d %d %s %s %d", open.get(), delivered.sum(),
+                        reconnected.get(), lastBackNanos.get(), HistogramText.encode(stable.getIntervalHistogram()),
+                        HistogramText.encode(all.getIntervalHistogram()), down.get()));
+            }
+        }, "worker-ticker");
+        ticker.setDaemon(true);
+        ticker.start();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        String line;
+        while ((line = in.readLine()) != null && !line.equals("quit")) {
+            if (line.equals("report")) {
+                say("ledger " + ledger.encode());
+                StringBuilder stats = new StringBuilder("stats");
+                stats.append(" open=").append(open.get()).append(" reconnected=").append(reconnected.get())
+                        .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
+                        .append(connectFailures.sum()).append(" delivered=").append(delivered.sum());
+                closeCodes.forEach((code, n) -> stats.append(" close").append(code).append('=').append(n.sum()));
+                say(stats.toString());
+            }
+        }
+        closing = true;
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // thousands of closing handshakes on a starved machine: the process exits anyway, the report is out
+        }
+    }
+
+    private void connectAll(int concurrency) throws InterruptedException {
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(concurrency);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(clients.length);
+        for (Client client : clients) {
+            inFlight.acquire();
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+            connect(client, client.home, ok -> {
+                if (!answered.compareAndSet(false, true)) {
+                    return;
+                }
+                if (!ok) {
+                    failedFirst.incrementAndGet();
+                }
+                inFlight.release();
+                done.countDown();
+            });
+        }
+        done.await(9, TimeUnit.MINUTES);
+    }
+
+    private void connect(Client client, int replica, java.util.function.Consumer<Boolean> firstResult) {
+        URI uri = replicas.get(replica);
+        String path = uri.getPath();
+        if (client.lastOffset >= 0) {
+            path += "?since=" + client.lastOffset + "&epoch=" + client.epoch;
+        }
+        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
+                .setURI(path);
+        wsClient.connect(options).onComplete(result -> {
+            if (result.failed()) {
+                connectFailures.increment();
+                if (firstResult != null) {
+                    firstResult.accept(false);
+                } else {
+                    retry(client);
+                }
+                return;
+            }
+            WebSocket ws = result.result();
+            client.ws = ws;
+            client.welcomed = false;
+            open.incrementAndGet();
+            ws.handler(frame -> onFrame(client, frame, firstResult));
+            ws.exceptionHandler(failure -> { });
+            ws.closeHandler(v -> {
+                open.decrementAndGet();
+                if (closing) {
+                    return;
+                }
+                if (!client.welcomed && firstResult != null) {
+                    firstResult.accept(false); // closed before its welcome: counted as failed, then retried
+                }
+                if (client.welcomed) {
+                    down.incrementAndGet();
+                }
+                client.welcomed = false;
+                closeCodes.computeIfAbsent(String.valueOf(ws.closeStatusCode()), k -> new LongAdder()).increment();
+                client.everLost = true;
+                client.attempt = 0;
+                retry(client);
+            });
+        });
+    }
+
+    /** The Chorus client's reconnect: full jitter, the next replica of this client's order each attempt. */
+    private void retry(Client client) {
+        if (closing) {
+            return;
+        }
+        long ceiling = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS << Math.min(client.attempt, 20));
+        long delay = Math.max(1, ThreadLocalRandom.current().nextLong(ceiling));
+        client.attempt++;
+        client.tries++;
+        int replica = (client.home + client.stride * client.tries) % replicas.size();
+        vertx.setTimer(delay, t -> connect(client, replica, null));
+    }
+
+    private void onFrame(Client client, Buffer frame, java.util.function.Consumer<Boolean> firstResult) {
+        switch (PayloadCodec.typeOf(frame)) {
+            case MESSAGE -> onMessage(client, frame);
+            case WELCOME -> {
+                long position = numberAfter(frame, OFFSET_KEY);
+                String epoch = epochOf(frame);
+                boolean recovering = client.lastOffset >= 0;
+                if (recovering && PayloadCodec.indexOf(frame, "\"recovered\":false".getBytes(StandardCharsets.US_ASCII),
+                        0, frame.length()) >= 0) {
+                    if (recoveredFalse.incrementAndGet() <= 3) {
+                        System.err.println("recovered:false after offset " + client.lastOffset + ": "
+                                + frame.toString(StandardCharsets.UTF_8));
+                    }
+                    ledger.declaredGap(Math.max(0, position - client.lastOffset));
+                    client.lastOffset = position;
+                } else if (!recovering) {
+                    client.lastOffset = Math.max(0, position);
+                }
+                if (epoch != null && !epoch.isEmpty()) {
+                    client.epoch = epoch;
+                }
+                client.welcomed = true;
+                client.attempt = 0;
+                if (firstResult != null) {
+                    firstResult.accept(true);
+                } else {
+                    reconnected.incrementAndGet();
+                    down.decrementAndGet();
+                    lastBackNanos.accumulateAndGet(System.nanoTime(), Math::max);
+                }
+            }
+            default -> {
+                if (PayloadCodec.typeNameOf(frame).equals("gap")) {
+                    long position = numberAfter(frame, OFFSET_KEY);
+                    ledger.declaredGap(Math.max(0, position - client.lastOffset));
+                    client.lastOffset = Math.max(client.lastOffset, position);
+                }
+            }
+        }
+    }
+
+    private void onMessage(Client client, Buffer frame) {
+        long now = System.nanoTime();
+        long offset = numberAfter(frame, OFFSET_KEY);
+        if (offset <= 0) {
+            return;
+        }
+        if (client.epoch.isEmpty()) {
+            String epoch = epochOf(frame);
+            if (epoch != null) {
+                client.epoch = epoch;
+            }
+        }
+        if (offset <= client.lastOffset) {
+            ledger.duplicate();
+            return;
+        }
+        if (client.lastOffset >= 0 && offset > client.lastOffset + 1) {
+            ledger.hole(offset - client.lastOffset - 1);
+        }
+        client.lastOffset = offset;
+        ledger.received(offset);
+        PayloadCodec.Probe probe = PayloadCodec.probeOf(frame);
+        if (probe != null) {
+            long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
+            all.recordValue(micros);
+            if (!client.everLost) {
+                stable.recordValue(micros);
+            }
+        }
+        delivered.increment();
+    }
+
+    /** The non-negative integer after the first {@code key}, or -1. */
+    static long numberAfter(Buffer frame, byte[] key) {
+        int at = PayloadCodec.indexOf(frame, key, 0, frame.length());
+        if (at < 0) {
+            return -1;
+        }
+        long value = 0;
+        int digits = 0;
+        for (int i = at + key.length; i < frame.length() && digits < 19; i++, digits++) {
+            byte b = frame.getByte(i);
+            if (b < '0' || b > '9') {
+                break;
+            }
+            value = value * 10 + (b - '0');
+        }
+        return digits == 0 ? -1 : value;
+    }
+
+    private static String epochOf(Buffer frame) {
+        int at = PayloadCodec.indexOf(frame, EPOCH_KEY, 0, frame.length());
+        if (at < 0) {
+            return null;
+        }
+        int start = at + EPOCH_KEY.length;
+        int end = start;
+        while (end < frame.length() && end - start < 64 && frame.getByte(end) != '"') {
+            end++;
+        }
+        return frame.getString(start, end, "US-ASCII");
+    }
+
+    private static synchronized void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
