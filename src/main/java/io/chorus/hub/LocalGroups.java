@@ -180,8 +180,9 @@ final class LocalGroups<M> {
 
     /**
      * As {@link #add(String, Object, StreamPosition, boolean, JoinReply)}, waiting at most {@code wait}, for a member
-     * that stays in the group when that fails: it is then answered without a position ({@code recovered: false} if it
-     * asked to recover) and gets what was held for it, and live messages after.
+     * that stays in the group when that fails: it is then answered with the group's last delivered position when it
+     * joined ({@code recovered: false} if it asked to recover; no position if the group had delivered nothing yet),
+     * and gets what was held for it, and live messages after.
      */
     Uni<Joined> addToStay(String name, M member, StreamPosition since, Duration wait, JoinReply answer) {
         return add(name, member, since, wait, true, true, answer);
@@ -367,8 +368,9 @@ final class LocalGroups<M> {
                     if (group.joining.get(member) == joiner) {
                         group.joining.remove(member);
                         if (stays) {
-                            answer.send(since == null ? null : false, null);
-                            writeHeld(null);
+                            // What follows is what was held: everything the group delivered after the mark
+                            answer.send(since == null ? null : false, joiner.mark);
+                            writeHeld(joiner.mark);
                         } else {
                             forget(group, member);
                         }

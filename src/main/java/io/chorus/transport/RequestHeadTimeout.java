@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,6 +37,7 @@ import io.vertx.core.net.impl.TCPServerBase;
  * front of Chorus).
  */
 @Singleton
+@RegisterForReflection(targets = TCPServerBase.class) // its two fields are read reflectively, also in a native image
 class RequestHeadTimeout {
 
     static final String INSTALLER = "chorus-request-head-timeout";

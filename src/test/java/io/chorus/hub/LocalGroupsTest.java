@@ -121,6 +121,8 @@ class LocalGroupsTest {
         history.open();
         publish(1);
         assertEquals("joined recovered=false", stayer.frames.get(0));
+        assertEquals("joined recovered=false at 2/" + epoch.epoch(), stayer.answerWithPosition,
+                "answered with where what follows starts");
         assertEquals(offsets(3, 6), stayer.offsets());
     }
 
