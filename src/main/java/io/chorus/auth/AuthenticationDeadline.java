@@ -2,6 +2,8 @@ package io.chorus.auth;
 
 import jakarta.inject.Singleton;
 
+import org.jboss.logging.Logger;
+
 import io.chorus.ChorusConfig;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
@@ -15,6 +17,8 @@ import io.vertx.core.Vertx;
  */
 @Singleton
 public class AuthenticationDeadline {
+
+    private static final Logger LOG = Logger.getLogger(AuthenticationDeadline.class);
 
     private final ConnectionTimer timer;
     private final long timeoutMillis;
@@ -31,8 +35,7 @@ public class AuthenticationDeadline {
             if (connection.isOpen()) {
                 meters.refused(Refusal.AUTHENTICATION);
                 connection.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
-                }, failure -> {
-                });
+                }, failure -> LOG.debugf("Closing %s after the auth deadline failed: %s", connection.id(), failure));
             }
         });
     }

@@ -2,6 +2,8 @@ package io.chorus.auth;
 
 import jakarta.inject.Singleton;
 
+import org.jboss.logging.Logger;
+
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
@@ -13,6 +15,8 @@ import io.vertx.core.Vertx;
  */
 @Singleton
 public class TokenExpiry {
+
+    private static final Logger LOG = Logger.getLogger(TokenExpiry.class);
 
     private final ConnectionTimer timer;
     private final TokenVerifier verifier;
@@ -32,8 +36,7 @@ public class TokenExpiry {
             Long now = connection.userData().get(TokenAuthentication.EXPIRES);
             if (now != null && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
                 connection.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
-                }, failure -> {
-                });
+                }, failure -> LOG.debugf("Closing %s on token expiry failed: %s", connection.id(), failure));
             }
         });
     }

@@ -116,8 +116,7 @@ final class RedisSubscriber {
         }
         if (connection != null) {
             connection.close().subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
             connection = null;
         }
     }
@@ -146,8 +145,7 @@ final class RedisSubscriber {
         connecting = false;
         if (closed || gen != generation) {
             conn.close().subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
             return;
         }
         connection = conn;
@@ -270,8 +268,7 @@ final class RedisSubscriber {
         connecting = false;
         if (connection != null) {
             connection.close().subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
             connection = null;
         }
         pending.clear(); // every subscription is sent again on reconnection

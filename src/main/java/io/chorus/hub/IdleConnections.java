@@ -62,8 +62,7 @@ public class IdleConnections {
                 LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
                 closed.increment();
                 connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
-                }, failure -> {
-                });
+                }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
             }
         }
     }

@@ -83,8 +83,7 @@ public class UserRegistry {
         }
         for (WebSocketConnection connection : connections) {
             connection.close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Closing %s for a disconnect order failed: %s", connection.id(), failure));
         }
         return true;
     }

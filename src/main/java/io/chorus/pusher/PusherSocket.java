@@ -344,8 +344,7 @@ public class PusherSocket {
 
     private static void send(WebSocketConnection connection, String frame) {
         connection.sendText(frame).subscribe().with(ok -> {
-        }, failure -> {
-        });
+        }, failure -> LOG.debugf("Pusher frame not sent to %s: %s", connection.id(), failure));
     }
 
     @OnPongMessage
@@ -374,8 +373,7 @@ public class PusherSocket {
         }
         for (String channel : session.channels()) {
             unsubscribe(connection, session, channel).subscribe().with(ok -> {
-            }, failure -> {
-            });
+            }, failure -> LOG.debugf("Unsubscribing %s from %s on close failed: %s", connection.id(), channel, failure));
         }
     }
 }
