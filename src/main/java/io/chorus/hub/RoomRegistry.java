@@ -1,5 +1,6 @@
 package io.chorus.hub;
 
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Singleton;
@@ -39,7 +40,8 @@ public class RoomRegistry implements PresenceListener {
     RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, History history,
             ChorusConfig config) {
         String prefix = config.channelPrefix() + "room:{";
-        this.rooms = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), room -> prefix + room + "}", StreamName::room,
+        this.rooms = new LocalGroups<>(backplane, traffic, new ConnectionDelivery(fanout), room -> prefix + room + "}",
+                StreamName::room,
                 new SharedReads(history, config.history().pageSize(), config.history().maxRecovery(),
                         config.history().maxRecoveryBytes()),
                 config.limits().joinTimeout());
@@ -145,9 +147,9 @@ public class RoomRegistry implements PresenceListener {
         return rooms.groupsOf(connection).size();
     }
 
-    /** The rooms the connection is in (a copy). */
-    public java.util.Set<String> roomsOf(WebSocketConnection connection) {
-        return java.util.Set.copyOf(rooms.groupsOf(connection));
+    /** The rooms the connection is in (an immutable snapshot: no copy needed). */
+    public Set<String> roomsOf(WebSocketConnection connection) {
+        return rooms.groupsOf(connection);
     }
 
     public boolean isIn(String room, WebSocketConnection connection) {
