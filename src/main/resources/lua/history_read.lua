@@ -2,11 +2,11 @@
 -- Creates no key: a stream that does not exist is at offset 0 of the empty epoch ''.
 -- KEYS[1] stream, KEYS[2] meta (HASH: s = last offset, e = epoch)
 -- ARGV[1] offset already seen (-1: only the current position), ARGV[2] its epoch, ARGV[3] most entries to return
--- Returns { code, top offset, epoch, frame, frame, ... }:
---   code 1: history reaches back to ARGV[1]; the frames follow it, in order;
+-- Returns { code, top offset, epoch, envelope, envelope, ... } (entries as history_publish.lua stored them):
+--   code 1: history reaches back to ARGV[1]; the envelopes follow it, in order;
 --   code 2: ARGV[2] is another epoch (the history it named was lost), but the current epoch is complete from its
---           first message: the frames replay it from offset 1;
---   code 0: history does not reach back; no frames.
+--           first message: the envelopes replay it from offset 1;
+--   code 0: history does not reach back; no envelopes.
 local epoch = redis.call('HGET', KEYS[2], 'e')
 local top = 0
 if epoch then

@@ -1,5 +1,7 @@
 package io.chorus.api;
 
+import java.util.List;
+
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -18,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.chorus.history.HistoryRead;
 import io.chorus.history.RecentHistory;
 import io.chorus.history.StreamName;
+import io.chorus.hub.ClientFrame;
 import io.chorus.protocol.Names;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
@@ -83,12 +86,13 @@ public class HistoryResource {
 
     /** The frames are JSON already: they are written into the answer as they are, not parsed again. */
     private static String json(HistoryRead read) {
-        StringBuilder json = new StringBuilder(64 + read.frames().stream().mapToInt(String::length).sum());
+        List<String> frames = ClientFrame.of(read.messages());
+        StringBuilder json = new StringBuilder(64 + frames.stream().mapToInt(String::length).sum());
         json.append("{\"position\":{\"offset\":").append(read.top().offset())
                 .append(",\"epoch\":\"").append(read.top().epoch()).append("\"},\"recoverable\":")
                 .append(read.recoverable()).append(",\"messages\":[");
-        for (int i = 0; i < read.frames().size(); i++) {
-            json.append(i == 0 ? "" : ",").append(read.frames().get(i));
+        for (int i = 0; i < frames.size(); i++) {
+            json.append(i == 0 ? "" : ",").append(frames.get(i));
         }
         return json.append("]}").toString();
     }

@@ -1,5 +1,6 @@
 package io.chorus.history;
 
+import io.chorus.backplane.Envelope;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 
@@ -12,14 +13,14 @@ import io.smallrye.mutiny.Uni;
 public interface History {
 
     /**
-     * Gives the message event the stream's next position, appends it to the stream's history, and publishes it on
-     * the channel, atomically. The frame must be a {@code message} event without a position; the published text
-     * is the same frame with {@code offset} and {@code epoch} right after {@code type}.
+     * Gives the message the stream's next position, appends it to the stream's history, and publishes it on the
+     * channel, atomically. The envelope has no position; what is stored and published is the same envelope with it
+     * (docs/backplane.md). History never reads the client frame inside.
      */
-    Uni<StreamPosition> publish(StreamName stream, String channel, String frame);
+    Uni<StreamPosition> publish(StreamName stream, String channel, Envelope message);
 
     /**
-     * Up to {@code limit} frames published after {@code seen}, in order, when history still reaches back to it
+     * Up to {@code limit} messages (envelopes, each with its position) published after {@code seen}, in order, when history still reaches back to it
      * (same epoch, nothing trimmed in between); otherwise a read that says it is not recoverable — with the current
      * epoch's frames from its start when {@code seen} names another epoch and the current one is complete from its
      * first message (see {@link HistoryRead}). A position in the empty epoch {@code ""} at offset 0 (taken before the

@@ -12,7 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 import io.chorus.backplane.Backplane;
-import io.chorus.protocol.ServerFrames;
+import io.chorus.backplane.Envelope;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 
@@ -42,7 +42,7 @@ public final class LocalHistory implements History {
         long writtenAt;
     }
 
-    private record Entry(long offset, String frame) {
+    private record Entry(long offset, Envelope message) {
     }
 
     public LocalHistory(Backplane backplane, int maxLength, Duration ttl, int maxStreams) {
@@ -58,7 +58,7 @@ public final class LocalHistory implements History {
     }
 
     @Override
-    public Uni<StreamPosition> publish(StreamName name, String channel, String frame) {
+    public Uni<StreamPosition> publish(StreamName name, String channel, Envelope message) {
         synchronized (streams) {
             long now = clock.getAsLong();
             dropExpired(now);
@@ -74,12 +74,13 @@ public final class LocalHistory implements History {
             }
             long offset = ++stream.top;
             stream.writtenAt = now;
-            String positioned = ServerFrames.withPosition(frame, offset, stream.epoch);
+            StreamPosition position = new StreamPosition(offset, stream.epoch);
+            Envelope positioned = message.at(position);
             stream.entries.addLast(new Entry(offset, positioned));
             while (stream.entries.size() > maxLength) {
                 stream.entries.removeFirst();
             }
-            return backplane.publish(channel, positioned).replaceWith(new StreamPosition(offset, stream.epoch));
+            return backplane.publish(channel, positioned.encode()).replaceWith(position);
         }
     }
 
@@ -92,7 +93,7 @@ public final class LocalHistory implements History {
                 if (seen.offset() > top.offset() || (stream != null && !reachesBack(stream, seen.offset()))) {
                     return Uni.createFrom().item(HistoryRead.lost(top));
                 }
-                List<String> frames = stream == null ? List.of() : framesAfter(stream, seen.offset(), limit);
+                List<Envelope> frames = stream == null ? List.of() : framesAfter(stream, seen.offset(), limit);
                 return Uni.createFrom().item(HistoryRead.recovered(seen, frames, top));
             }
             // another epoch: replay the current one if it is complete from its start
@@ -100,7 +101,7 @@ public final class LocalHistory implements History {
             if (stream != null && !reachesBack(stream, 0)) {
                 return Uni.createFrom().item(HistoryRead.lost(top));
             }
-            List<String> frames = stream == null ? List.of() : framesAfter(stream, 0, limit);
+            List<Envelope> frames = stream == null ? List.of() : framesAfter(stream, 0, limit);
             return Uni.createFrom().item(fromNothing ? HistoryRead.recovered(seen, frames, top)
                     : new HistoryRead(false, new StreamPosition(0, top.epoch()), frames, top));
         }
@@ -148,11 +149,11 @@ public final class LocalHistory implements History {
         return seen == stream.top || (!stream.entries.isEmpty() && stream.entries.peekFirst().offset() <= seen + 1);
     }
 
-    private static List<String> framesAfter(Stream stream, long seen, int limit) {
-        List<String> frames = new ArrayList<>();
+    private static List<Envelope> framesAfter(Stream stream, long seen, int limit) {
+        List<Envelope> frames = new ArrayList<>();
         for (Entry entry : stream.entries) {
             if (entry.offset() > seen && frames.size() < limit) {
-                frames.add(entry.frame());
+                frames.add(entry.message());
             }
         }
         return frames;

@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.chorus.protocol.ServerFrames;
+import org.jboss.logging.Logger;
+
+import io.chorus.backplane.Envelope;
+
 import io.chorus.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.chorus.protocol.StreamPosition;
@@ -16,10 +19,13 @@ import io.vertx.mutiny.redis.client.Response;
  * History in Redis Streams, one stream per room (and one for broadcasts), bounded by {@code MAXLEN} and dropped
  * {@code ttl} after its last message. Entry ids are the offsets ({@code <offset>-0}); a meta hash holds the last
  * offset and the epoch. Keys are hash-tagged with the stream's name, so in a Redis Cluster they share the slot of the
- * stream's channel and one script can append and publish atomically ({@code history_publish.lua}).
+ * stream's channel and one script can append and publish atomically ({@code history_publish.lua}). Entries are the
+ * envelopes as published (docs/backplane.md); the script writes the position into the envelope's header and never
+ * reads the client frame.
  */
 public final class RedisHistory implements History {
 
+    private static final Logger LOG = Logger.getLogger(RedisHistory.class);
     private static final LuaScript PUBLISH = LuaScript.load("history_publish.lua");
     private static final LuaScript READ = LuaScript.load("history_read.lua");
 
@@ -38,12 +44,11 @@ public final class RedisHistory implements History {
     }
 
     @Override
-    public Uni<StreamPosition> publish(StreamName stream, String channel, String frame) {
-        String head = ServerFrames.MESSAGE_HEAD;
-        if (!frame.startsWith(head)) {
-            throw new IllegalArgumentException("not a message event: " + frame);
+    public Uni<StreamPosition> publish(StreamName stream, String channel, Envelope message) {
+        if (message.position() != null) {
+            throw new IllegalArgumentException("already at a position: " + message.position());
         }
-        return PUBLISH.run(redis, keys(stream), List.of(channel, head, frame.substring(head.length()),
+        return PUBLISH.run(redis, keys(stream), List.of(channel, message.beforePosition(), message.afterPosition(),
                 Integer.toString(maxLength), ttlSeconds(), newEpoch(), publishCommand))
                 .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
     }
@@ -51,14 +56,21 @@ public final class RedisHistory implements History {
     @Override
     public Uni<HistoryRead> readAfter(StreamName stream, StreamPosition seen, int limit) {
         return read(stream, seen.offset(), seen.epoch(), limit).map(reply -> {
-            List<String> frames = new ArrayList<>();
-            for (int i = 3; i < reply.size(); i++) {
-                frames.add(reply.get(i).toString());
-            }
             StreamPosition top = top(reply);
+            List<Envelope> messages = new ArrayList<>(Math.max(0, reply.size() - 3));
+            for (int i = 3; i < reply.size(); i++) {
+                try {
+                    messages.add(Envelope.decode(reply.get(i).toString()));
+                } catch (Envelope.Unreadable unreadable) {
+                    // written by a replica of another envelope version: this read cannot replay it, so it is a gap
+                    LOG.warnf("History of %s holds an entry this replica cannot read (%s): reported as a gap", stream,
+                            unreadable.getMessage());
+                    return HistoryRead.lost(top);
+                }
+            }
             return switch (reply.get(0).toInteger()) {
-                case 1 -> HistoryRead.recovered(seen, frames, top);
-                case 2 -> new HistoryRead(false, new StreamPosition(0, top.epoch()), frames, top);
+                case 1 -> HistoryRead.recovered(seen, messages, top);
+                case 2 -> new HistoryRead(false, new StreamPosition(0, top.epoch()), messages, top);
                 default -> HistoryRead.lost(top);
             };
         });

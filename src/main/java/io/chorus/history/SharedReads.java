@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.chorus.backplane.Envelope;
 import io.chorus.protocol.FrameSize;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
@@ -64,15 +65,15 @@ public final class SharedReads {
     /**
      * @param first the first page's read (null while reading it): its verdict and starting point hold for the whole
      */
-    /** The frames of a read so far, and their bytes. */
+    /** The messages of a read so far, and their client frames' bytes. */
     private static final class Gathered {
-        final List<String> frames = new ArrayList<>();
+        final List<Envelope> frames = new ArrayList<>();
         long bytes;
 
-        void addAll(List<String> more) {
+        void addAll(List<Envelope> more) {
             frames.addAll(more);
-            for (String frame : more) {
-                bytes += FrameSize.utf8Length(frame);
+            for (Envelope message : more) {
+                bytes += FrameSize.utf8Length(message.frame());
             }
         }
     }
@@ -85,14 +86,14 @@ public final class SharedReads {
                 // trimmed (or the epoch changed) between two pages: what was gathered is not followed by the rest
                 return Uni.createFrom().item(HistoryRead.lost(read.top()));
             }
-            if (first == null && !read.recoverable() && read.frames().isEmpty()) {
+            if (first == null && !read.recoverable() && read.messages().isEmpty()) {
                 return Uni.createFrom().item(read);
             }
-            gathered.addAll(read.frames());
+            gathered.addAll(read.messages());
             if (gathered.frames.size() > maxMessages || gathered.bytes > maxBytes) {
                 return Uni.createFrom().item(HistoryRead.lost(read.top()));
             }
-            if (read.frames().size() < pageSize) {
+            if (read.messages().size() < pageSize) {
                 return Uni.createFrom().item(new HistoryRead(head.recoverable(), head.from(),
                         List.copyOf(gathered.frames), read.top()));
             }

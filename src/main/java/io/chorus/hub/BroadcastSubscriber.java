@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.backplane.Subscription;
 import io.chorus.history.History;
 import io.chorus.history.SharedReads;
@@ -66,9 +67,9 @@ public class BroadcastSubscriber {
         everyone.remove(channel, connection);
     }
 
-    /** Publishes a message event to everyone: appended to the broadcast history and published, atomically. */
-    public Uni<StreamPosition> publish(String frame) {
-        return history.publish(StreamName.broadcast(channel), channel, frame);
+    /** Publishes a message to everyone: appended to the broadcast history and published, atomically. */
+    public Uni<StreamPosition> publish(Envelope message) {
+        return history.publish(StreamName.broadcast(channel), channel, message);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.backplane.Subscription;
 import io.chorus.history.HistoryRead;
 import io.chorus.history.SharedReads;
@@ -65,10 +66,10 @@ final class LocalGroups<M> {
     record Joined(boolean added, Boolean recovered, StreamPosition position) {
     }
 
-    /** Frames on a group's channel meant for the replicas, not for the members. */
+    /** Messages on a group's channel meant for the replicas, not for the members. */
     interface ControlFrames<M> {
-        /** Whether the frame was one, and was acted on (it is then not delivered). */
-        boolean handled(Set<M> members, String frame);
+        /** Whether the message was one, and was acted on (it is then not delivered). */
+        boolean handled(Set<M> members, Envelope message);
     }
 
     private final Backplane backplane;
@@ -97,8 +98,8 @@ final class LocalGroups<M> {
         final Map<M, StreamPosition> caughtUpTo = new HashMap<>();
         /** Members whose user may not see the group's presence events. */
         final Set<M> presenceHidden = new HashSet<>();
-        /** Non-null while the group reads from history what the backplane did not bring: live frames wait here. */
-        List<String> refilling;
+        /** Non-null while the group reads from history what the backplane did not bring: live messages wait here. */
+        List<Envelope> refilling;
         int refillsInARow;
         /** The last position delivered to the members (live or from a refill), or the position a gap moved them to. */
         StreamPosition last;
@@ -279,8 +280,8 @@ final class LocalGroups<M> {
             } else if (!read.recoverable()) {
                 missed.add(new Held(ServerFrames.gap(roomOf(group), read.from()), read.from(), true));
             }
-            for (String frame : read.frames()) {
-                missed.add(new Held(frame, ServerFrames.positionOf(frame), false));
+            for (Envelope message : read.messages()) {
+                missed.add(new Held(ClientFrame.of(message), message.position(), false));
             }
             reached = read.end();
             synchronized (group) {
@@ -469,35 +470,46 @@ final class LocalGroups<M> {
         return group;
     }
 
-    private void deliver(Group<M> group, String frame) {
-        traffic.received(frame);
-        if (control != null && control.handled(group.members, frame)) {
+    /**
+     * Takes what arrived on the group's channel: reads its envelope's header (never the JSON), drops (logged and
+     * counted) what this replica cannot read, acts on orders to the replicas, and delivers the rest.
+     */
+    private void deliver(Group<M> group, String text) {
+        Envelope message;
+        try {
+            message = Envelope.decode(text);
+        } catch (Envelope.Unreadable unreadable) {
+            traffic.rejected(channelOf(group.name), text, unreadable);
             return;
         }
-        if (!ServerFrames.isDeliverable(frame)) {
-            LOG.warnf("Ignored a message on %s that is not a v%d event (%d chars)", channelOf(group.name),
-                    ServerFrames.VERSION, frame.length());
+        traffic.received(message);
+        if (control != null && control.handled(group.members, message)) {
+            return;
+        }
+        if (!message.kind().forClients()) {
+            LOG.warnf("Ignored a %s order on %s, which is not for this channel", message.kind(), channelOf(group.name));
             return;
         }
         if (streams == null) {
-            delivery.writeNative(group.members, frame);
+            delivery.writeNative(group.members, ClientFrame.of(message));
             return;
         }
         synchronized (group) {
             if (group.refilling != null) {
-                group.refilling.add(frame);
+                group.refilling.add(message);
                 return;
             }
-            deliverInOrder(group, frame);
+            deliverInOrder(group, message);
         }
     }
 
+
     /**
-     * Delivers one frame of a history stream: at most once per offset, and only right after the previous one; a frame
-     * that does not follow starts a refill. The caller holds the group's lock, and no refill is under way.
+     * Delivers one message of a history stream: at most once per offset, and only right after the previous one; a
+     * message that does not follow starts a refill. The caller holds the group's lock, and no refill is under way.
      */
-    private void deliverInOrder(Group<M> group, String frame) {
-        StreamPosition at = ServerFrames.positionOf(frame);
+    private void deliverInOrder(Group<M> group, Envelope message) {
+        StreamPosition at = message.position();
         if (at != null) {
             StreamPosition last = group.last;
             if (last != null) {
@@ -513,7 +525,7 @@ final class LocalGroups<M> {
                         LOG.debugf("%s: %s does not follow %s; reading what lies between from history", group.name, at,
                                 last);
                         group.refilling = new ArrayList<>();
-                        group.refilling.add(frame);
+                        group.refilling.add(message);
                         refill(group, last);
                         return;
                     }
@@ -524,7 +536,7 @@ final class LocalGroups<M> {
             group.refillsInARow = 0;
             group.last = at;
         }
-        writeToMembers(group, frame, at, false);
+        writeToMembers(group, ClientFrame.of(message), at, false);
     }
 
     /** Tells every member that what came before {@code resume} (since what it has) cannot be delivered. */
@@ -594,29 +606,29 @@ final class LocalGroups<M> {
 
     private void refilled(Group<M> group, StreamPosition from, HistoryRead read) {
         synchronized (group) {
-            List<String> arrivedMeanwhile = group.refilling;
+            List<Envelope> arrivedMeanwhile = group.refilling;
             group.refilling = null;
             if (!read.recoverable()) {
                 LOG.warnf("History of %s does not reach back to %s: members are told of a gap up to %s", group.name,
                         from, read.from());
                 announceGap(group, read.from());
-            } else if (!read.frames().isEmpty()) {
-                LOG.infof("Refilled %d message(s) of %s that the backplane did not bring", read.frames().size(),
+            } else if (!read.messages().isEmpty()) {
+                LOG.infof("Refilled %d message(s) of %s that the backplane did not bring", read.messages().size(),
                         group.name);
             }
-            replay(group, read.frames());
+            replay(group, read.messages());
             replay(group, arrivedMeanwhile);
         }
     }
 
     private void refillFailed(Group<M> group, StreamPosition from, Throwable failure) {
         synchronized (group) {
-            List<String> arrivedMeanwhile = group.refilling;
+            List<Envelope> arrivedMeanwhile = group.refilling;
             group.refilling = null;
             LOG.warnf("Could not read the history of %s after %s: %s", group.name, from, failure.toString());
             StreamPosition firstArrived = null;
-            for (String frame : arrivedMeanwhile) {
-                firstArrived = ServerFrames.positionOf(frame);
+            for (Envelope message : arrivedMeanwhile) {
+                firstArrived = message.position();
                 if (firstArrived != null) {
                     break;
                 }
@@ -629,13 +641,13 @@ final class LocalGroups<M> {
         }
     }
 
-    /** Delivers frames in order; should one start a new refill, the rest wait for it. Caller holds the lock. */
-    private void replay(Group<M> group, List<String> frames) {
-        for (String frame : frames) {
+    /** Delivers messages in order; should one start a new refill, the rest wait for it. Caller holds the lock. */
+    private void replay(Group<M> group, List<Envelope> messages) {
+        for (Envelope message : messages) {
             if (group.refilling != null) {
-                group.refilling.add(frame);
+                group.refilling.add(message);
             } else {
-                deliverInOrder(group, frame);
+                deliverInOrder(group, message);
             }
         }
     }

@@ -6,13 +6,16 @@ import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
+import io.chorus.backplane.Envelope.Kind;
 import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Publishes messages — from clients and from the server API alike: encodes each {@code message} event once, with a
- * fresh id and the origin's timestamp, and hands it to the backplane once. Delivery, on every replica including this
+ * fresh id and the origin's timestamp, wraps it in its backplane {@link Envelope}, and hands it to the backplane once
+ * (to a stream's history script, for broadcasts and rooms: one script call per message). Delivery, on every replica including this
  * one, comes back through the subscriptions.
  */
 @Singleton
@@ -60,8 +63,9 @@ public class Publisher {
     /** To every client on every replica (the broadcast stream, which keeps history). */
     public Uni<Published> toEveryone(String from, JsonNode payload) {
         String id = ids.next();
-        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, null, payload);
-        return confirmed(id, broadcast.publish(frame).map(position -> new Published(id, position)));
+        long ts = System.currentTimeMillis();
+        String frame = ServerFrames.message(id, replicaId, from, ts, null, null, payload);
+        return confirmed(id, broadcast.publish(Envelope.of(Kind.BROADCAST, replicaId, ts, null, frame)).map(position -> new Published(id, position)));
     }
 
     /** To every member of a room, wherever connected (the room's stream keeps history). */
@@ -75,15 +79,18 @@ public class Publisher {
      */
     public Uni<Published> toRoom(String room, String from, String except, JsonNode payload) {
         String id = ids.next();
-        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), room, null, except, payload);
-        return confirmed(id, rooms.publish(room, frame).map(position -> new Published(id, position)));
+        long ts = System.currentTimeMillis();
+        String frame = ServerFrames.message(id, replicaId, from, ts, room, null, except, payload);
+        return confirmed(id, rooms.publish(room, Envelope.of(Kind.ROOM, replicaId, ts, except, frame)).map(position -> new Published(id, position)));
     }
 
     /** To every connection of one user, wherever connected; no history. */
     public Uni<Published> toUser(String to, String from, JsonNode payload) {
         String id = ids.next();
-        String frame = ServerFrames.message(id, replicaId, from, System.currentTimeMillis(), null, to, payload);
-        return confirmed(id, backplane.publish(users.channelOf(to), frame).replaceWith(new Published(id, null)));
+        long ts = System.currentTimeMillis();
+        String frame = ServerFrames.message(id, replicaId, from, ts, null, to, payload);
+        return confirmed(id, backplane.publish(users.channelOf(to), Envelope.of(Kind.DIRECT, replicaId, ts, null, frame)
+                .encode()).replaceWith(new Published(id, null)));
     }
 
     private static Uni<Published> confirmed(String id, Uni<Published> publish) {

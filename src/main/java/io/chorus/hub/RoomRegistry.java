@@ -2,6 +2,7 @@ package io.chorus.hub;
 
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 
 import jakarta.inject.Singleton;
 
@@ -9,6 +10,7 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.history.History;
 import io.chorus.history.SharedReads;
 import io.chorus.history.StreamName;
@@ -36,6 +38,7 @@ public class RoomRegistry implements PresenceListener {
     private final Backplane backplane;
     private final int maxListed;
     private final long maxAnnounced;
+    private final String replicaId;
 
     RoomRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, History history,
             ChorusConfig config) {
@@ -50,6 +53,7 @@ public class RoomRegistry implements PresenceListener {
         this.backplane = backplane;
         this.maxListed = config.presence().maxListed();
         this.maxAnnounced = config.presence().maxAnnounced();
+        this.replicaId = config.replicaId();
         presence.listen(this);
     }
 
@@ -89,16 +93,16 @@ public class RoomRegistry implements PresenceListener {
                         : Uni.createFrom().item(false));
     }
 
-    /** Publishes a message event to a room: appended to the room's history and published, atomically. */
-    public Uni<StreamPosition> publish(String room, String frame) {
-        return history.publish(StreamName.room(room), channelOf(room), frame);
+    /** Publishes a message to a room: appended to the room's history and published, atomically (one script call). */
+    public Uni<StreamPosition> publish(String room, Envelope message) {
+        return history.publish(StreamName.room(room), channelOf(room), message);
     }
 
     private Uni<Boolean> enterPresence(String room, WebSocketConnection connection, String user, String info) {
         return presence.add(room, connection.id(), user, info)
                 .chain(change -> change.user() == null ? Uni.createFrom().item(false)
                         : !announces(change.users()) ? Uni.createFrom().item(true)
-                        : announce(ServerFrames.memberJoined(room, user, info, System.currentTimeMillis()), room)
+                        : announce(room, ts -> ServerFrames.memberJoined(room, user, info, ts))
                                 .replaceWith(true))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of %s in %s not recorded yet (%s); the heartbeat will", user, room, failure);
@@ -122,7 +126,7 @@ public class RoomRegistry implements PresenceListener {
         return presence.remove(room, connection.id())
                 .chain(change -> change.user() == null ? Uni.createFrom().<String> nullItem()
                         : !announces(change.users() + 1) ? Uni.createFrom().item(change.user())
-                        : announce(ServerFrames.memberLeft(room, change.user(), System.currentTimeMillis()), room)
+                        : announce(room, ts -> ServerFrames.memberLeft(room, change.user(), ts))
                                 .replaceWith(change.user()))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of a connection in %s not removed (%s); it will expire", room, failure);
@@ -164,14 +168,14 @@ public class RoomRegistry implements PresenceListener {
     @Override
     public void joined(String scope, String user, long users) {
         if (hearsOf(scope, users)) {
-            announceInBackground(scope, ServerFrames.memberJoined(scope, user, null, System.currentTimeMillis()));
+            announceInBackground(scope, ts -> ServerFrames.memberJoined(scope, user, null, ts));
         }
     }
 
     @Override
     public void left(String scope, String user, long users) {
         if (hearsOf(scope, users)) {
-            announceInBackground(scope, ServerFrames.memberLeft(scope, user, System.currentTimeMillis()));
+            announceInBackground(scope, ts -> ServerFrames.memberLeft(scope, user, ts));
         }
     }
 
@@ -192,13 +196,16 @@ public class RoomRegistry implements PresenceListener {
         return !scope.startsWith("@") && announces(users);
     }
 
-    private void announceInBackground(String scope, String event) {
-        announce(event, scope).subscribe().with(ok -> {
+    private void announceInBackground(String scope, LongFunction<String> event) {
+        announce(scope, event).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Presence event for %s not announced: %s", scope, failure));
     }
 
-    private Uni<Void> announce(String event, String room) {
-        return backplane.publish(channelOf(room), event)
+    /** Publishes a presence event (built with the time of now) to the room's members on every replica. */
+    private Uni<Void> announce(String room, LongFunction<String> event) {
+        long ts = System.currentTimeMillis();
+        return backplane.publish(channelOf(room), Envelope.of(Envelope.Kind.PRESENCE, replicaId, ts, null, event.apply(ts))
+                .encode())
                 .onFailure().invoke(failure -> LOG.debugf("Presence event for %s not published: %s", room, failure));
     }
 }

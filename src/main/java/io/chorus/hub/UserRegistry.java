@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.presence.Members;
 import io.chorus.presence.Presence;
 import io.chorus.protocol.CloseCodes;
@@ -33,6 +34,7 @@ public class UserRegistry {
     private final Presence presence;
     private final Backplane backplane;
     private final int maxListed;
+    private final String replicaId;
 
     UserRegistry(Backplane backplane, BackplaneTraffic traffic, Fanout fanout, Presence presence, ChorusConfig config) {
         String prefix = config.channelPrefix() + "user:{";
@@ -41,6 +43,7 @@ public class UserRegistry {
         this.backplane = backplane;
         this.presence = presence;
         this.maxListed = config.presence().maxListed();
+        this.replicaId = config.replicaId();
     }
 
     /** The backplane channel a user's direct messages travel on. */
@@ -74,11 +77,12 @@ public class UserRegistry {
      * only replicas where the user is connected receive it. Completes once Redis accepted it.
      */
     public Uni<Void> disconnectEverywhere(String user) {
-        return backplane.publish(channelOf(user), ServerFrames.disconnect(user));
+        return backplane.publish(channelOf(user), Envelope.of(Envelope.Kind.DISCONNECT, replicaId,
+                System.currentTimeMillis(), null, ServerFrames.disconnect(user)).encode());
     }
 
-    private static boolean disconnectOrder(Set<WebSocketConnection> connections, String frame) {
-        if (!ServerFrames.isDisconnect(frame)) {
+    private static boolean disconnectOrder(Set<WebSocketConnection> connections, Envelope message) {
+        if (message.kind() != Envelope.Kind.DISCONNECT) {
             return false;
         }
         for (WebSocketConnection connection : connections) {

@@ -68,6 +68,9 @@ public class ChorusMeters {
                 .description("Frames handed to client connections").register(registry);
         FunctionCounter.builder("chorus.backplane.received", traffic, BackplaneTraffic::receivedCount)
                 .description("Messages received from the backplane").register(registry);
+        FunctionCounter.builder("chorus.backplane.rejected", traffic, BackplaneTraffic::rejectedCount)
+                .description("Messages on the backplane this replica could not read (another envelope version, or none) and dropped")
+                .register(registry);
         FunctionCounter.builder("chorus.backplane.reconnects", backplane, Backplane::reconnects)
                 .description("Reconnections to Redis after the subscriber connection was lost").register(registry);
         FunctionCounter.builder("chorus.slow.consumer.disconnects", fanout, Fanout::slowConsumersClosedCount)

@@ -23,13 +23,10 @@ public final class ServerFrames {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** How every {@code message} event starts; its position, when it has one, comes right after. */
-    public static final String MESSAGE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"message\"";
+    private static final String MESSAGE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"message\"";
 
     /** How every presence event ({@code member_joined}, {@code member_left}) starts. */
     private static final String PRESENCE_HEAD = "{\"v\":" + VERSION + ",\"type\":\"member_";
-
-    /** How the replica-to-replica order to disconnect a user's connections starts; never sent to clients. */
-    private static final String DISCONNECT_HEAD = "{\"v\":" + VERSION + ",\"type\":\"disconnect\"";
 
     private ServerFrames() {
     }
@@ -48,18 +45,14 @@ public final class ServerFrames {
     }
 
     /**
-     * The order, published on a user's channel, to close every connection of the user on every replica (the server
-     * API's disconnect). Replicas act on it; clients never see it.
+     * The order, published on a user's channel (an envelope of kind disconnect), to close every connection of the
+     * user on every replica (the server API's disconnect). Replicas act on it; clients never see it.
      */
     public static String disconnect(String user) {
         return write(g -> {
             start(g, "disconnect");
             g.writeStringField("user", user);
         });
-    }
-
-    public static boolean isDisconnect(String frame) {
-        return frame.startsWith(DISCONNECT_HEAD);
     }
 
     /**
@@ -84,8 +77,8 @@ public final class ServerFrames {
 
     /**
      * A message for clients: to everyone (room and to null), to a room's members, or to one user's connections.
-     * This very text travels over the backplane and is written, unchanged, to every receiving connection: it is
-     * encoded once per publish.
+     * This very text travels over the backplane as the frame of its envelope, and is written to every receiving
+     * connection unchanged but for its position, written in once per replica: it is encoded once per publish.
      */
     public static String message(String id, String replica, String from, long ts, String room, String to,
             JsonNode payload) {
@@ -277,7 +270,7 @@ public final class ServerFrames {
 
     /**
      * The message frame with its stream position inserted right after {@code type}: {@code offset}, then
-     * {@code epoch}. (history_publish.lua builds the very same text in Redis.)
+     * {@code epoch}. Receivers complete a backplane message's frame so, once per message and replica.
      */
     public static String withPosition(String frame, long offset, String epoch) {
         if (!frame.startsWith(MESSAGE_HEAD)) {
@@ -352,28 +345,6 @@ public final class ServerFrames {
                 g.writeStringField("id", id);
             }
         });
-    }
-
-    /**
-     * Whether text from the backplane is an event of this protocol version that clients may receive: a
-     * {@code message} or a presence event. Reads only the leading {@code v} and {@code type} fields, which every
-     * event starts with; anything else on a Chorus channel is dropped, never forwarded.
-     */
-    public static boolean isDeliverable(String text) {
-        if (text.startsWith(MESSAGE_HEAD)) {
-            return true; // the common case, decided without a parser: every message event starts so
-        }
-        try (JsonParser p = MAPPER.createParser(text)) {
-            if (p.nextToken() != JsonToken.START_OBJECT || !"v".equals(p.nextFieldName())
-                    || p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() != VERSION
-                    || !"type".equals(p.nextFieldName())) {
-                return false;
-            }
-            String type = p.nextTextValue();
-            return "message".equals(type) || "member_joined".equals(type) || "member_left".equals(type);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void start(JsonGenerator g, String type) throws IOException {

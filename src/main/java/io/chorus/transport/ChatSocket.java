@@ -12,6 +12,7 @@ import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
 import io.chorus.history.RecentHistory;
 import io.chorus.hub.BroadcastSubscriber;
+import io.chorus.hub.ClientFrame;
 import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
 import io.chorus.hub.LocalConnections;
@@ -242,7 +243,7 @@ public class ChatSocket {
             int limit = read.limit() == 0 ? DEFAULT_HISTORY : read.limit();
             return answer(connection, read.ref(), "history", history.read(history.streamOf(read.room()), read.since(), limit)
                     .map(page -> ServerFrames.history(read.room(), page.recoverable(), page.top(),
-                            ReplyBytes.fit(page.frames(), maxReplyBytes, read.since() != null), read.ref())));
+                            ReplyBytes.fit(ClientFrame.of(page.messages()), maxReplyBytes, read.since() != null), read.ref())));
         } else if (command instanceof ClientCommand.Authenticate auth) {
             return connection.sendText(ServerFrames.error(ErrorCode.ALREADY_AUTHENTICATED,
                     "this connection is already authenticated", auth.ref()));

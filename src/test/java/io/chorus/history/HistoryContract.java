@@ -16,11 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.TextNode;
-
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.backplane.Subscription;
-import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
 
 /** What every {@link History} must do. */
@@ -45,8 +43,13 @@ abstract class HistoryContract {
         return StreamName.room("h-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
-    static String frame(String text) {
-        return ServerFrames.message(UUID.randomUUID().toString(), "r", "u", 1L, "room", null, TextNode.valueOf(text));
+    /** A message whose frame history never reads: any text does. */
+    static Envelope frame(String text) {
+        return Envelope.of(Envelope.Kind.ROOM, "r", 1L, null, "{\"id\":\"" + UUID.randomUUID() + "\",\"payload\":\"" + text + "\"}");
+    }
+
+    private static StreamPosition positionOf(String published) {
+        return Envelope.decode(published).position();
     }
 
     @Test
@@ -61,9 +64,9 @@ abstract class HistoryContract {
         assertEquals(2, second.offset());
         assertEquals(first.epoch(), second.epoch());
         String delivered = live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        assertEquals(first, ServerFrames.positionOf(delivered));
-        assertTrue(delivered.contains("\"one\""));
-        assertEquals(second, ServerFrames.positionOf(live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)));
+        assertEquals(first, positionOf(delivered));
+        assertTrue(Envelope.decode(delivered).frame().contains("\"one\""));
+        assertEquals(second, positionOf(live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)));
     }
 
     @Test
@@ -76,10 +79,10 @@ abstract class HistoryContract {
         }
         HistoryRead read = history.readAfter(stream, positions.get(3), 100).await().atMost(TIMEOUT);
         assertTrue(read.recoverable());
-        assertEquals(6, read.frames().size());
+        assertEquals(6, read.messages().size());
         for (int i = 0; i < 6; i++) {
-            assertEquals(5 + i, ServerFrames.positionOf(read.frames().get(i)).offset());
-            assertTrue(read.frames().get(i).contains("\"m" + (5 + i) + "\""));
+            assertEquals(5 + i, read.messages().get(i).position().offset());
+            assertTrue(read.messages().get(i).frame().contains("\"m" + (5 + i) + "\""));
         }
         assertEquals(positions.get(9), read.top());
     }
@@ -93,8 +96,8 @@ abstract class HistoryContract {
             history.publish(stream, "ch", frame("m" + i)).await().atMost(TIMEOUT);
         }
         HistoryRead page = history.readAfter(stream, start, 4).await().atMost(TIMEOUT);
-        assertEquals(4, page.frames().size());
-        assertEquals(1, ServerFrames.positionOf(page.frames().get(0)).offset());
+        assertEquals(4, page.messages().size());
+        assertEquals(1, page.messages().get(0).position().offset());
     }
 
     @Test
@@ -104,7 +107,7 @@ abstract class HistoryContract {
         StreamPosition top = history.publish(stream, "ch", frame("only")).await().atMost(TIMEOUT);
         HistoryRead read = history.readAfter(stream, top, 100).await().atMost(TIMEOUT);
         assertTrue(read.recoverable());
-        assertTrue(read.frames().isEmpty());
+        assertTrue(read.messages().isEmpty());
     }
 
     @Test
@@ -118,7 +121,7 @@ abstract class HistoryContract {
         assertFalse(first.epoch().isEmpty());
         HistoryRead read = history.readAfter(stream, top, 10).await().atMost(TIMEOUT);
         assertTrue(read.recoverable());
-        assertEquals(1, read.frames().size());
+        assertEquals(1, read.messages().size());
         assertEquals(first, read.end());
     }
 
@@ -143,7 +146,7 @@ abstract class HistoryContract {
         assertFalse(history.readAfter(stream, start, 100).await().atMost(TIMEOUT).recoverable(), "7 trimmed");
         HistoryRead justInReach = history.readAfter(stream, positions.get(6), 100).await().atMost(TIMEOUT);
         assertTrue(justInReach.recoverable());
-        assertEquals(5, justInReach.frames().size());
+        assertEquals(5, justInReach.messages().size());
         assertFalse(history.readAfter(stream, positions.get(5), 100).await().atMost(TIMEOUT).recoverable());
     }
 
@@ -157,7 +160,7 @@ abstract class HistoryContract {
                 .await().atMost(TIMEOUT);
         assertFalse(read.recoverable());
         assertEquals(new StreamPosition(0, first.epoch()), read.from());
-        assertEquals(List.of(first, second), read.frames().stream().map(ServerFrames::positionOf).toList());
+        assertEquals(List.of(first, second), read.messages().stream().map(Envelope::position).toList());
         assertEquals(second, read.top());
     }
 
@@ -172,7 +175,7 @@ abstract class HistoryContract {
         HistoryRead read = history.readAfter(stream, new StreamPosition(2, "not-" + last.epoch()), 100)
                 .await().atMost(TIMEOUT);
         assertFalse(read.recoverable());
-        assertTrue(read.frames().isEmpty());
+        assertTrue(read.messages().isEmpty());
         assertEquals(last, read.from());
         assertEquals(last, read.top());
     }
@@ -207,14 +210,14 @@ abstract class HistoryContract {
         }
         HistoryRead all = new SharedReads(history, 4, 100).readAll(stream, start, "cohort").await().atMost(TIMEOUT);
         assertTrue(all.recoverable());
-        assertEquals(25, all.frames().size());
+        assertEquals(25, all.messages().size());
         for (int i = 0; i < 25; i++) {
-            assertEquals(i + 1, ServerFrames.positionOf(all.frames().get(i)).offset());
+            assertEquals(i + 1, all.messages().get(i).position().offset());
         }
         HistoryRead fresh = new SharedReads(history, 4, 100).readAllFresh(stream, start).await().atMost(TIMEOUT);
-        assertEquals(all.frames(), fresh.frames());
+        assertEquals(all.messages(), fresh.messages());
         assertFalse(new SharedReads(history, 4, 10).readAll(stream, start, "cohort").await().atMost(TIMEOUT).recoverable());
-        long bytes = all.frames().stream().mapToLong(io.chorus.protocol.FrameSize::utf8Length).sum();
+        long bytes = all.messages().stream().map(Envelope::frame).mapToLong(io.chorus.protocol.FrameSize::utf8Length).sum();
         assertTrue(new SharedReads(history, 4, 100, bytes).readAll(stream, start, "c2").await().atMost(TIMEOUT)
                 .recoverable(), "exactly at the byte bound");
         assertFalse(new SharedReads(history, 4, 100, bytes - 1).readAll(stream, start, "c3").await().atMost(TIMEOUT)

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.backplane.LocalBackplane;
 import io.chorus.backplane.LocalBroker;
 import io.chorus.backplane.Subscription;
@@ -200,7 +201,8 @@ class LocalGroupsTest {
         for (int i = 0; i < count; i++) {
             String frame = ServerFrames.message(UUID.randomUUID().toString(), "r", "u", 1L, ROOM, null,
                     TextNode.valueOf("m"));
-            last = history.publish(StreamName.room(ROOM), "room:" + ROOM, frame).await().atMost(WAIT);
+            last = history.publish(StreamName.room(ROOM), "room:" + ROOM, Envelope.of(Envelope.Kind.ROOM, "r", 1L, null, frame))
+                    .await().atMost(WAIT);
         }
         epoch = last;
         return last;
@@ -286,8 +288,8 @@ class LocalGroupsTest {
         }
 
         @Override
-        public Uni<StreamPosition> publish(StreamName stream, String channel, String frame) {
-            return store.publish(stream, channel, frame);
+        public Uni<StreamPosition> publish(StreamName stream, String channel, Envelope message) {
+            return store.publish(stream, channel, message);
         }
 
         @Override
