@@ -503,7 +503,6 @@ final class LocalGroups<M> {
         }
     }
 
-
     /**
      * Delivers one message of a history stream: at most once per offset, and only right after the previous one; a
      * message that does not follow starts a refill. The caller holds the group's lock, and no refill is under way.
