@@ -48,8 +48,8 @@ class LocalGroupsTest {
     private final Lossy lossy = new Lossy(new LocalBackplane(broker));
     private final AtomicLong clock = new AtomicLong();
     private final Gated history = new Gated(LocalHistoryClock.create(lossy, Duration.ofHours(1), clock));
-    private final LocalGroups<Member> rooms = new LocalGroups<>(new LocalBackplane(broker),
-            new BackplaneTraffic(new SimpleMeterRegistry()), new Recording(), room -> "room:" + room, StreamName::room,
+    private final BackplaneTraffic traffic = new BackplaneTraffic(new SimpleMeterRegistry());
+    private final LocalGroups<Member> rooms = new LocalGroups<>(new LocalBackplane(broker), traffic, new Recording(), room -> "room:" + room, StreamName::room,
             new SharedReads(history, 200, 1000), Duration.ofSeconds(1));
 
     @Test
@@ -171,6 +171,18 @@ class LocalGroupsTest {
         assertEquals("joined recovered=true", joiner.frames.get(0));
         assertEquals(offsets(1, 2), joiner.offsets());
         assertEquals(offsets(1, 2), early.offsets());
+    }
+
+    @Test
+    void whatThisReplicaCannotReadIsDroppedAndCountedAndDeliveryGoesOn() {
+        Member member = join(new Member("m"), null);
+        publish(1);
+        String frame = ServerFrames.message("x-1", "r9", "u", 1L, ROOM, null, TextNode.valueOf("newer"));
+        lossy.publish("room:" + ROOM, "#2|2:" + epoch.epoch() + "|r|r9|1|\n" + frame).await().atMost(WAIT);
+        lossy.publish("room:" + ROOM, frame).await().atMost(WAIT); // a bare client frame: no envelope
+        publish(1);
+        assertEquals(offsets(1, 2), member.offsets());
+        assertEquals(2, traffic.rejectedCount());
     }
 
     // --- the stage
