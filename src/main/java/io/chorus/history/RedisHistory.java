@@ -31,15 +31,16 @@ public final class RedisHistory implements History {
 
     private final ReactiveRedisDataSource redis;
     private final String keyPrefix;
-    private final int maxLength;
-    private final Duration ttl;
+    /** The script's constant arguments, made once: {@code MAXLEN} and the TTL in seconds. */
+    private final String maxLength;
+    private final String ttlSeconds;
     private final String publishCommand;
 
     public RedisHistory(ReactiveRedisDataSource redis, String keyPrefix, int maxLength, Duration ttl, boolean sharded) {
         this.redis = redis;
         this.keyPrefix = keyPrefix;
-        this.maxLength = maxLength;
-        this.ttl = ttl;
+        this.maxLength = Integer.toString(maxLength);
+        this.ttlSeconds = Long.toString(Math.max(1, ttl.toSeconds()));
         this.publishCommand = sharded ? "spublish" : "publish";
     }
 
@@ -49,7 +50,7 @@ public final class RedisHistory implements History {
             throw new IllegalArgumentException("already at a position: " + message.position());
         }
         return PUBLISH.run(redis, keys(stream), List.of(channel, message.beforePosition(), message.afterPosition(),
-                Integer.toString(maxLength), ttlSeconds(), newEpoch(), publishCommand))
+                maxLength, ttlSeconds, newEpoch(), publishCommand))
                 .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
     }
 
@@ -92,10 +93,6 @@ public final class RedisHistory implements History {
     private List<String> keys(StreamName stream) {
         String base = keyPrefix + "history:" + stream.kind() + ":{" + stream.name() + "}";
         return List.of(base + ":stream", base + ":meta");
-    }
-
-    private String ttlSeconds() {
-        return Long.toString(Math.max(1, ttl.toSeconds()));
     }
 
     /**
