@@ -44,8 +44,11 @@ public class IdleConnections {
 
     private static final Logger LOG = Logger.getLogger(IdleConnections.class);
     private static final TypedKey<Watch> WATCH = new TypedKey<>("chorus.idle");
-    /** The ping's payload; the client's pong echoes it. */
-    private static final byte[] PING = { 'p', 'i', 'n', 'g' };
+    /**
+     * The ping's payload; the client's pong echoes it. One buffer for every ping: each write takes a slice of it, and
+     * Vert.x's heap buffers are never released.
+     */
+    private static final Buffer PING = Buffer.buffer("ping");
 
     private final LongAdder closed = new LongAdder();
     private final Map<EventExecutor, Sweep> sweeps = new ConcurrentHashMap<>();
@@ -163,7 +166,7 @@ public class IdleConnections {
     }
 
     private void ping(WebSocketConnection connection) {
-        connection.sendPing(Buffer.buffer(PING)).subscribe().with(ok -> {
+        connection.sendPing(PING).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Pinging %s failed: %s", connection.id(), failure));
     }
 
