@@ -32,7 +32,7 @@ import io.vertx.core.buffer.Buffer;
  * <p>
  * One periodic task per event loop does both for the connections of that loop, so an idle replica costs one
  * scheduled task per loop, not one per connection (websockets-next's auto-ping arms a Vert.x timer for every
- * connection, and was off for this). The task runs on the Netty event loop the connection was opened on
+ * connection, and is left off). The task runs on the Netty event loop the connection was opened on
  * ({@link #seen} first runs in {@code @OnOpen}, on the connection's event loop), so its pings are written there. It
  * ticks every tenth of the shorter of the two durations (at most every second), pinging the connections whose
  * interval has passed, so pings stay spread as the connections arrived. A connection is forgotten at the first sweep
