@@ -25,11 +25,15 @@ public final class SharedReads {
     private record Key(StreamName stream, StreamPosition seen, Object cohort) {
     }
 
+    private record TopKey(StreamName stream, Object cohort) {
+    }
+
     private final History history;
     private final int pageSize;
     private final int maxMessages;
     private final long maxBytes;
     private final Map<Key, Uni<HistoryRead>> inFlight = new ConcurrentHashMap<>();
+    private final Map<TopKey, Uni<StreamPosition>> topsInFlight = new ConcurrentHashMap<>();
 
     /** Reads of at most {@code maxMessages} messages, with no bound on their bytes. */
     public SharedReads(History history, int pageSize, int maxMessages) {
@@ -114,5 +118,17 @@ public final class SharedReads {
 
     public Uni<StreamPosition> top(StreamName stream) {
         return history.top(stream);
+    }
+
+    /**
+     * The stream's top, sharing one read with the readers of the same cohort that ask while it is in flight: a storm
+     * of connections joining one group (every new connection joins the broadcast stream) costs a read per round trip,
+     * not one per connection. A reader whose mark the shared top does not cover reads again, fresh.
+     */
+    public Uni<StreamPosition> top(StreamName stream, Object cohort) {
+        TopKey key = new TopKey(stream, cohort);
+        return topsInFlight.computeIfAbsent(key, k -> history.top(stream)
+                .onTermination().invoke(() -> topsInFlight.remove(k))
+                .memoize().indefinitely());
     }
 }

@@ -1,7 +1,13 @@
 package io.chorus.hub;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.annotation.PreDestroy;
@@ -14,57 +20,161 @@ import io.chorus.protocol.CloseCodes;
 import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 
 /**
- * Closes connections that went quiet: the server pings every connection ({@code chorus.limits.ping-interval}), a live
- * client answers with a pong, so nothing at all for {@code chorus.limits.idle-timeout} means the peer is gone (a
- * half-open TCP connection) or stuck. Such a connection is closed with 4002 and leaves rooms and presence.
+ * Pings every connection every {@code chorus.limits.ping-interval} and closes, with 4002, those from which nothing at
+ * all (no frame, no pong) arrived for {@code chorus.limits.idle-timeout}: the peer is gone (a half-open TCP
+ * connection) or stuck. A closed connection leaves rooms and presence.
+ * <p>
+ * One periodic task per event loop does both for the connections of that loop, so an idle replica costs one
+ * scheduled task per loop, not one per connection (websockets-next's auto-ping arms a Vert.x timer for every
+ * connection, and is left off). The task runs on the Netty event loop the connection was opened on
+ * ({@link #seen} first runs in {@code @OnOpen}, on the connection's event loop), so its pings are written there. It
+ * ticks every tenth of the shorter of the two durations (at most every second), pinging the connections whose
+ * interval has passed, so pings stay spread as the connections arrived. A connection is forgotten at the first sweep
+ * after it closed.
  */
 @Startup
 @Singleton
 public class IdleConnections {
 
-    private final LongAdder closed = new LongAdder();
-
     private static final Logger LOG = Logger.getLogger(IdleConnections.class);
-    private static final TypedKey<AtomicLong> LAST_SEEN = new TypedKey<>("chorus.last-seen");
+    private static final TypedKey<Watch> WATCH = new TypedKey<>("chorus.idle");
+    /**
+     * The ping's payload; the client's pong echoes it. One buffer for every ping: each write takes a slice of it, and
+     * Vert.x's heap buffers are never released.
+     */
+    private static final Buffer PING = Buffer.buffer("ping");
 
-    private final LocalConnections connections;
+    private final LongAdder closed = new LongAdder();
+    private final Map<EventExecutor, Sweep> sweeps = new ConcurrentHashMap<>();
     private final Vertx vertx;
     private final long idleNanos;
-    private final long timer;
+    private final long pingNanos;
+    private final long tickMillis;
+    private volatile boolean stopped;
 
-    IdleConnections(LocalConnections connections, Vertx vertx, ChorusConfig config) {
-        this.connections = connections;
+    IdleConnections(Vertx vertx, ChorusConfig config) {
         this.vertx = vertx;
         Duration idle = config.limits().idleTimeout();
+        Duration ping = config.limits().pingInterval();
         this.idleNanos = idle.toNanos();
-        long sweep = Math.max(200, Math.min(idle.toMillis() / 4, 5_000));
-        this.timer = vertx.setPeriodic(sweep, id -> sweep());
+        this.pingNanos = ping.toNanos();
+        // Each connection is pinged within a tick of its interval and closed within a tick of its timeout.
+        this.tickMillis = Math.max(20, Math.min(Math.min(ping.toMillis(), idle.toMillis()) / 10, 1_000));
     }
 
-    /** Something arrived from the connection (a frame or a pong). */
+    /**
+     * Something arrived from the connection (a frame or a pong). The first call, from {@code @OnOpen}, puts the
+     * connection under the watch of its event loop's sweep.
+     */
     public void seen(WebSocketConnection connection) {
-        AtomicLong last = connection.userData().get(LAST_SEEN);
-        if (last == null) {
-            connection.userData().put(LAST_SEEN, new AtomicLong(System.nanoTime()));
-        } else {
-            last.set(System.nanoTime());
+        Watch watch = connection.userData().get(WATCH);
+        if (watch != null) {
+            watch.lastSeen = System.nanoTime();
+            return;
         }
+        watch = new Watch(connection, System.nanoTime());
+        connection.userData().put(WATCH, watch);
+        sweepOfThisThread().arrivals.add(watch);
     }
 
-    private void sweep() {
-        long now = System.nanoTime();
-        for (WebSocketConnection connection : connections.snapshot()) {
-            AtomicLong last = connection.userData().get(LAST_SEEN);
-            if (last != null && now - last.get() > idleNanos && connection.isOpen()) {
-                LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
-                closed.increment();
-                connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
+    /**
+     * The sweep of the calling thread's event loop, started on first use. Off an event loop (never, for a connection
+     * opened by websockets-next), one of Vert.x's loops takes the connection; its writes are then handed to the
+     * connection's own loop by Vert.x.
+     */
+    private Sweep sweepOfThisThread() {
+        EventExecutor current = ThreadExecutorMap.currentExecutor();
+        EventExecutor loop = current != null ? current : vertx.nettyEventLoopGroup().next();
+        Sweep sweep = sweeps.get(loop);
+        if (sweep == null) {
+            sweep = sweeps.computeIfAbsent(loop, l -> {
+                Sweep started = new Sweep();
+                started.task = l.scheduleAtFixedRate(started, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+                return started;
+            });
+            if (stopped) {
+                sweep.task.cancel(false);
             }
         }
+        return sweep;
+    }
+
+    /** One connection under watch: written by {@link #seen}, read by its loop's sweep. */
+    private static final class Watch {
+        final WebSocketConnection connection;
+        volatile long lastSeen;
+        long lastPing; // the sweep's alone
+        boolean closing; // the sweep's alone
+
+        Watch(WebSocketConnection connection, long now) {
+            this.connection = connection;
+            this.lastSeen = now;
+            this.lastPing = now;
+        }
+    }
+
+    /** The connections of one event loop, pinged and checked by one periodic task on that loop. */
+    private final class Sweep implements Runnable {
+        final Queue<Watch> arrivals = new ConcurrentLinkedQueue<>();
+        final ArrayList<Watch> watched = new ArrayList<>();
+        Future<?> task;
+
+        @Override
+        public void run() {
+            try {
+                sweep();
+            } catch (RuntimeException e) { // an exception would end the periodic task: log it, sweep again next tick
+                LOG.errorf(e, "Sweeping idle connections failed");
+            }
+        }
+
+        private void sweep() {
+            for (Watch arrived; (arrived = arrivals.poll()) != null;) {
+                watched.add(arrived);
+            }
+            long now = System.nanoTime();
+            int kept = 0;
+            int size = watched.size();
+            for (int i = 0; i < size; i++) {
+                Watch watch = watched.get(i);
+                WebSocketConnection connection = watch.connection;
+                if (!connection.isOpen()) {
+                    continue; // closed: forgotten
+                }
+                watched.set(kept++, watch);
+                if (watch.closing) {
+                    continue;
+                }
+                if (now - watch.lastSeen > idleNanos) {
+                    watch.closing = true;
+                    close(connection);
+                } else if (now - watch.lastPing >= pingNanos) {
+                    watch.lastPing = now;
+                    ping(connection);
+                }
+            }
+            for (int i = size - 1; i >= kept; i--) {
+                watched.remove(i);
+            }
+        }
+    }
+
+    private void ping(WebSocketConnection connection) {
+        connection.sendPing(PING).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Pinging %s failed: %s", connection.id(), failure));
+    }
+
+    private void close(WebSocketConnection connection) {
+        LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
+        closed.increment();
+        connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
     }
 
     /** Connections closed for idleness since start. */
@@ -74,6 +184,9 @@ public class IdleConnections {
 
     @PreDestroy
     void stop() {
-        vertx.cancelTimer(timer);
+        stopped = true;
+        for (Sweep sweep : sweeps.values()) {
+            sweep.task.cancel(false);
+        }
     }
 }

@@ -228,7 +228,8 @@ final class LocalGroups<M> {
         Catchup catchup = new Catchup(group, member, joiner, since, stays, answer, streamNaming.apply(name),
                 onContextOf(Vertx.currentContext())); // the member's own event loop: its writes stay in order
         Uni<HistoryRead> first = since == null
-                ? live.chain(() -> streams.top(catchup.stream)).map(top -> HistoryRead.recovered(top, List.of(), top))
+                ? live.chain(() -> streams.top(catchup.stream, cohortOf(group)))
+                        .map(top -> HistoryRead.recovered(top, List.of(), top))
                 : live.chain(() -> streams.readAll(catchup.stream, since, cohortOf(group)));
         return first.emitOn(catchup.loop).chain(catchup::take)
                 .ifNoItem().after(wait).failWith(TimeoutException::new)

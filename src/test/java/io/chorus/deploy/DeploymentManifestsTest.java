@@ -66,6 +66,20 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void jibImagesRunTheLeanJvmOptionsOfTheDockerfile() throws java.io.IOException {
+        String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src", "main", "docker", "Dockerfile.jvm"));
+        Properties properties = Manifests.applicationProperties();
+        String gc = Manifests.prodValue(properties, "quarkus.jib.environment-variables.\"GC_CONTAINER_OPTIONS\"");
+        assertTrue(dockerfile.contains("ENV GC_CONTAINER_OPTIONS=\"" + gc + "\""), "Jib's image runs the GC of the Dockerfile: " + gc);
+        // Jib's JAVA_OPTS_APPEND: quarkus.jib.jvm-arguments (default: the log manager) followed by the additional ones
+        var jib = new java.util.TreeSet<>(List.of("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
+        jib.addAll(List.of(Manifests.prodValue(properties, "quarkus.jib.jvm-additional-arguments").split(",")));
+        var image = dockerfile.lines().filter(line -> line.startsWith("ENV JAVA_OPTS_APPEND=")).findFirst().orElseThrow()
+                .replaceFirst("^ENV JAVA_OPTS_APPEND=\"", "").replaceFirst("\"$", "");
+        assertEquals(new java.util.TreeSet<>(List.of(image.split(" "))), jib, "Jib's image runs the options of the Dockerfile");
+    }
+
+    @Test
     void theRedisAddressComesFromASecretOrConfigMapInBoth() {
         for (JsonNode podSpec : List.of(deployment().path("spec").path("template").path("spec"),
                 knativeService().path("spec").path("template").path("spec"))) {
