@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.chorus.backplane.Envelope;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -23,7 +24,7 @@ class SharedReadsTest {
         final List<UniEmitter<? super StreamPosition>> reads = new ArrayList<>();
 
         @Override
-        public Uni<StreamPosition> publish(StreamName stream, String channel, String frame) {
+        public Uni<StreamPosition> publish(StreamName stream, String channel, Envelope message) {
             throw new UnsupportedOperationException();
         }
 
