@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Chorus replica as a real process: the packaged application ({@code target/quarkus-app/quarkus-run.jar}) started
- * with {@code java -jar} on a free port, its output kept in a log file.
+ * with {@code java -jar} on a free loopback port, its output kept in a log file. The ITs and the load generator
+ * start their replicas with it.
  */
 public final class ReplicaProcess implements AutoCloseable {
 
@@ -24,18 +25,20 @@ public final class ReplicaProcess implements AutoCloseable {
     private final String id;
     private final int port;
     private final String redisHosts;
-    private final String[] extraProperties;
-    private final List<String> jvmOptions;
+    private final Launch launch;
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, String redisHosts, List<String> jvmOptions, String[] extraProperties,
-            Path log, Process process) {
+    /** How a replica is launched, apart from its id, port and Redis. */
+    private record Launch(Path jar, List<String> commandPrefix, List<String> jvmOptions, Path log,
+            String[] extraProperties) {
+    }
+
+    private ReplicaProcess(String id, int port, String redisHosts, Launch launch, Path log, Process process) {
         this.id = id;
         this.port = port;
         this.redisHosts = redisHosts;
-        this.jvmOptions = jvmOptions;
-        this.extraProperties = extraProperties;
+        this.launch = launch;
         this.log = log;
         this.process = process;
     }
@@ -47,8 +50,21 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /** As {@link #start(String, String, String...)}, with these JVM options (e.g. a smaller heap) instead of -Xmx256m. */
     public static ReplicaProcess start(String id, String redisHosts, List<String> jvmOptions, String... extraProperties) {
+        return start(id, redisHosts, new Launch(appJar(), List.of(), jvmOptions, null, extraProperties));
+    }
+
+    /**
+     * As {@link #start(String, String, List, String...)}, from this jar, launched through a command prefix (e.g.
+     * {@code nice -n 5}, {@code taskset -c 0}; may be empty), its output in this log file: for the load generator.
+     */
+    public static ReplicaProcess start(String id, String redisHosts, Path jar, List<String> commandPrefix,
+            List<String> jvmOptions, Path log, String... extraProperties) {
+        return start(id, redisHosts, new Launch(jar, commandPrefix, jvmOptions, log, extraProperties));
+    }
+
+    private static ReplicaProcess start(String id, String redisHosts, Launch launch) {
         try {
-            return start(id, RedisProcess.freePort(), redisHosts, jvmOptions, extraProperties);
+            return start(id, RedisProcess.freePort(), redisHosts, launch);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -62,15 +78,16 @@ public final class ReplicaProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException("replica " + id + " is still running");
         }
-        return start(id, port, redisHosts, jvmOptions, extraProperties);
+        return start(id, port, redisHosts, launch);
     }
 
-    private static ReplicaProcess start(String id, int port, String redisHosts, List<String> jvmOptions,
-            String... extraProperties) {
+    private static ReplicaProcess start(String id, int port, String redisHosts, Launch launch) {
         try {
-            Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
-            List<String> command = new ArrayList<>(List.of(javaBinary()));
-            command.addAll(jvmOptions);
+            Path log = launch.log() != null ? launch.log() : Files.createTempFile("chorus-replica-" + id + "-", ".log");
+            String[] extraProperties = launch.extraProperties();
+            List<String> command = new ArrayList<>(launch.commandPrefix());
+            command.add(javaBinary());
+            command.addAll(launch.jvmOptions());
             command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                     "-Dchorus.replica-id=" + id));
             if (redisHosts != null) {
@@ -82,12 +99,13 @@ public final class ReplicaProcess implements AutoCloseable {
             for (String property : extraProperties) {
                 command.add("-D" + property);
             }
-            command.addAll(List.of("-jar", appJar().toString()));
+            command.addAll(List.of("-jar", launch.jar().toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().remove("QUARKUS_REDIS_HOSTS");
-            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, jvmOptions, extraProperties, log,
-                    builder.start());
+            builder.environment().remove("QUARKUS_HTTP_PORT");
+            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, launch, log,
+                    ChildProcesses.launch(builder));
             replica.awaitServing();
             return replica;
         } catch (IOException e) {
@@ -124,6 +142,10 @@ public final class ReplicaProcess implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    public int port() {
+        return port;
     }
 
     public URI baseUri() {
