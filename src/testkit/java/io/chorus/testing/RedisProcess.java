@@ -59,12 +59,17 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private static RedisProcess start(List<String> commandPrefix, Path workDir, boolean persistent) {
-        try {
-            RedisProcess redis = new RedisProcess(freePort(), commandPrefix, workDir, persistent);
-            redis.launch();
-            return redis;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start redis-server (is it installed?)", e);
+        for (int attempt = 1;; attempt++) {
+            try {
+                RedisProcess redis = new RedisProcess(freePort(), commandPrefix, workDir, persistent);
+                redis.launch();
+                return redis;
+            } catch (IOException e) {
+                // another process may have taken the free port between the probe and the bind: try another one
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("already in use")) {
+                    throw new IllegalStateException("cannot start redis-server (is it installed?)", e);
+                }
+            }
         }
     }
 
@@ -149,7 +154,7 @@ public final class RedisProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("redis-server exited: " + Files.readString(log));
             }
-            if (ping()) {
+            if (ping() && answersAsThisProcess()) {
                 return;
             }
             sleep(50);
@@ -213,6 +218,11 @@ public final class RedisProcess implements AutoCloseable {
             // reported as unknown
         }
         return "";
+    }
+
+    /** Whether the server on the port is this process (nice and taskset exec it: the PID is the same), not another. */
+    private boolean answersAsThisProcess() {
+        return info("server").contains("process_id:" + process.pid() + "\r\n");
     }
 
     private boolean ping() {

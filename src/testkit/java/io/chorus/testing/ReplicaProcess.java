@@ -62,17 +62,33 @@ public final class ReplicaProcess implements AutoCloseable {
         return start(id, redisHosts, new Launch(jar, commandPrefix, jvmOptions, log, extraProperties));
     }
 
+    /**
+     * The replica lost its port to another process between the probe for a free port and its bind (several test
+     * JVMs share the machine): it exited, and a replica started on another port may succeed.
+     */
+    private static final class PortTaken extends IllegalStateException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
     private static ReplicaProcess start(String id, String redisHosts, Launch launch) {
-        try {
-            return start(id, RedisProcess.freePort(), redisHosts, launch);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        for (int attempt = 1;; attempt++) {
+            try {
+                return start(id, RedisProcess.freePort(), redisHosts, launch);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (PortTaken e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
     }
 
     /**
      * Starts this replica again, after it exited or was killed: same id, same port (so clients with a fixed list of
-     * URLs find it again), same properties; a new log file. Waits until it serves.
+     * URLs find it again), same properties; a new log file (or the given one, written anew). Waits until it serves.
      */
     public ReplicaProcess restart() {
         if (process.isAlive()) {
@@ -125,13 +141,22 @@ public final class ReplicaProcess implements AutoCloseable {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * Waits until this process listens on its port and answers its liveness check. Its own log must say so: a
+     * process that took the port first would answer the check too.
+     */
     private void awaitServing() {
+        String listening = "Listening on: http://127.0.0.1:" + port;
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos(); // a loaded 2-core machine needs it
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("replica " + id + " exited:\n" + log());
+                String log = log();
+                if (log.contains("Port " + port + " seems to be in use")) {
+                    throw new PortTaken("replica " + id + " lost port " + port + " to another process");
+                }
+                throw new IllegalStateException("replica " + id + " exited:\n" + log);
             }
-            if (healthStatus("/q/health/live") == 200) {
+            if (log().contains(listening) && healthStatus("/q/health/live") == 200) {
                 return;
             }
             sleep(100);
