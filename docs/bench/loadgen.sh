@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Chorus load generator (src/test/java/io/chorus/loadgen) in a JVM of its own, so its heap and CPUs can be
+# Runs the Chorus load generator (src/bench/loadgen, a Maven project of its own) in a JVM of its own, so its heap and CPUs can be
 # chosen, after raising the open-files limit (every WebSocket is a file descriptor, in the generator and in the
 # replica alike). Arguments go to the generator; `--help` lists them. See docs/benchmarks.md.
 #
@@ -20,8 +20,10 @@ ulimit -n "$(ulimit -Hn)"
 if [ "${LOADGEN_BUILD:-0}" = 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
   ./mvnw -B -q package -DskipTests
 fi
-./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/loadgen.classpath -Dmdep.includeScope=test
-CLASSPATH="target/test-classes:target/classes:$(cat target/loadgen.classpath)"
+LOADGEN=src/bench/loadgen
+./mvnw -B -q -f "$LOADGEN/pom.xml" compile dependency:build-classpath \
+  -Dmdep.outputFile="$PWD/$LOADGEN/target/loadgen.classpath" -Dmdep.includeScope=runtime
+CLASSPATH="$LOADGEN/target/classes:$(cat "$LOADGEN/target/loadgen.classpath")"
 export CLASSPATH
 
 idle_percent() {

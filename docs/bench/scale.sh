@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the multi-process generator (src/test/java/io/chorus/loadgen/ScaleCoordinator): Redis, N replicas and W worker
+# Runs the multi-process generator (src/bench/loadgen: io.chorus.loadgen.ScaleCoordinator): Redis, N replicas and W worker
 # processes of <= 16,500 clients each (one 127.0.0.x source address per worker). Arguments go to the coordinator.
 # See docs/benchmarks.md, "100,000 clients over processes". Bounded by --max-run (<= 10 minutes); loopback only.
 #
@@ -10,6 +10,8 @@ ulimit -n "$(ulimit -Hn)"
 if [ "${LOADGEN_BUILD:-0}" = 1 ] || [ ! -f target/quarkus-app/quarkus-run.jar ]; then
   ./mvnw -B -q package -DskipTests
 fi
-./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/loadgen.classpath -Dmdep.includeScope=test
+LOADGEN=src/bench/loadgen
+./mvnw -B -q -f "$LOADGEN/pom.xml" compile dependency:build-classpath \
+  -Dmdep.outputFile="$PWD/$LOADGEN/target/loadgen.classpath" -Dmdep.includeScope=runtime
 exec java -Xmx256m -XX:+UseSerialGC -Dvertx.disableDnsResolver=true \
-  -cp "target/test-classes:target/classes:$(cat target/loadgen.classpath)" io.chorus.loadgen.ScaleCoordinator "$@"
+  -cp "$LOADGEN/target/classes:$(cat "$LOADGEN/target/loadgen.classpath")" io.chorus.loadgen.ScaleCoordinator "$@"

@@ -1,6 +1,5 @@
 package io.chorus.cluster;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.chorus.testing.RedisProcess;
+import io.chorus.testing.ReplicaCluster;
 import io.chorus.testing.ReplicaProcess;
 import io.chorus.testing.TestClient;
 
@@ -28,28 +27,21 @@ class CrossReplicaBroadcastIT {
 
     private static final Duration QUIET = Duration.ofMillis(700);
 
-    static RedisProcess redis;
+    static ReplicaCluster cluster;
     static ReplicaProcess a;
     static ReplicaProcess b;
 
     @BeforeAll
     static void startCluster() {
-        redis = RedisProcess.start();
-        a = ReplicaProcess.start("A", redis.hosts());
-        b = ReplicaProcess.start("B", redis.hosts());
-        await().atMost(Duration.ofSeconds(20)).until(() -> a.isReady() && b.isReady());
+        cluster = ReplicaCluster.start(List.of("A", "B"));
+        a = cluster.replica("A");
+        b = cluster.replica("B");
     }
 
     @AfterAll
     static void stopCluster() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

@@ -1,13 +1,12 @@
 package io.chorus.cluster;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.chorus.testing.RedisProcess;
+import io.chorus.testing.ReplicaCluster;
 import io.chorus.testing.ReplicaProcess;
 import io.chorus.testing.TestClient;
 import io.restassured.http.ContentType;
@@ -27,28 +26,21 @@ class ServerApiAcrossReplicasIT {
 
     private static final String KEY = "cluster-api-key";
 
-    static RedisProcess redis;
+    static ReplicaCluster cluster;
     static ReplicaProcess a;
     static ReplicaProcess b;
 
     @BeforeAll
     static void startCluster() {
-        redis = RedisProcess.start();
-        a = ReplicaProcess.start("A", redis.hosts(), "chorus.api.key=" + KEY);
-        b = ReplicaProcess.start("B", redis.hosts(), "chorus.api.key=" + KEY);
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.isReady() && b.isReady());
+        cluster = ReplicaCluster.start(List.of("A", "B"), "chorus.api.key=" + KEY);
+        a = cluster.replica("A");
+        b = cluster.replica("B");
     }
 
     @AfterAll
     static void stopCluster() {
-        for (AutoCloseable process : new AutoCloseable[] { a, b, redis }) {
-            try {
-                if (process != null) {
-                    process.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

@@ -63,6 +63,11 @@ public final class PusherTestSocket implements AutoCloseable {
         send("pusher:unsubscribe", JSON.createObjectNode().put("channel", channel));
     }
 
+    /** Sends a client event ({@code client-*}) with its channel and data. */
+    public void trigger(String channel, String event, JsonNode data) {
+        socket.send(JSON.createObjectNode().put("event", event).put("channel", channel).set("data", data).toString());
+    }
+
     public void send(String event, JsonNode data) {
         socket.send(JSON.createObjectNode().put("event", event).set("data", data).toString());
     }

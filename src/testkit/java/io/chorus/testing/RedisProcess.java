@@ -14,19 +14,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} process that a test starts itself, on a free loopback port, so it can kill and restart
- * it. Needs {@code redis-server} on the PATH (.ci/run installs it).
+ * A real {@code redis-server} process that a test (or the load generator) starts itself, on a free loopback port
+ * (never the machine's own Redis), so it can kill and restart it. Needs {@code redis-server} on the PATH (.ci/run
+ * installs it).
  */
 public final class RedisProcess implements AutoCloseable {
 
     private final int port;
+    private final List<String> commandPrefix;
     private final Path log;
+    private final Path workDir;
     private final Path dataDir;
     private Process process;
 
-    private RedisProcess(int port, boolean persistent) throws IOException {
+    private RedisProcess(int port, List<String> commandPrefix, Path workDir, boolean persistent) throws IOException {
         this.port = port;
-        this.log = Files.createTempFile("chorus-redis-" + port + "-", ".log");
+        this.commandPrefix = List.copyOf(commandPrefix);
+        this.workDir = workDir;
+        this.log = workDir == null ? Files.createTempFile("chorus-redis-" + port + "-", ".log")
+                : workDir.resolve("redis.log");
         this.dataDir = persistent ? Files.createTempDirectory("chorus-redis-data-") : null;
     }
 
@@ -40,13 +46,30 @@ public final class RedisProcess implements AutoCloseable {
         return start(true);
     }
 
+    /**
+     * A Redis that keeps nothing on disk, launched through a command prefix (e.g. {@code nice -n 5},
+     * {@code taskset -c 1}; may be empty), its log ({@code redis.log}) and working files in workDir.
+     */
+    public static RedisProcess start(List<String> commandPrefix, Path workDir) {
+        return start(commandPrefix, workDir, false);
+    }
+
     private static RedisProcess start(boolean persistent) {
-        try {
-            RedisProcess redis = new RedisProcess(freePort(), persistent);
-            redis.launch();
-            return redis;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start redis-server (is it installed?)", e);
+        return start(List.of(), null, persistent);
+    }
+
+    private static RedisProcess start(List<String> commandPrefix, Path workDir, boolean persistent) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                RedisProcess redis = new RedisProcess(freePort(), commandPrefix, workDir, persistent);
+                redis.launch();
+                return redis;
+            } catch (IOException e) {
+                // another process may have taken the free port between the probe and the bind: try another one
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("already in use")) {
+                    throw new IllegalStateException("cannot start redis-server (is it installed?)", e);
+                }
+            }
         }
     }
 
@@ -56,6 +79,11 @@ public final class RedisProcess implements AutoCloseable {
 
     public String hosts() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** The server's PID, or -1 when it is not running. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
     }
 
     public boolean isRunning() {
@@ -108,21 +136,25 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+        List<String> command = new java.util.ArrayList<>(commandPrefix);
+        command.addAll(List.of("redis-server", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--protected-mode", "yes"));
         if (dataDir == null) {
             command.addAll(List.of("--appendonly", "no"));
+            if (workDir != null) {
+                command.addAll(List.of("--dir", workDir.toString()));
+            }
         } else {
             command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir.toString()));
         }
-        process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process = ChildProcesses.launch(new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("redis-server exited: " + Files.readString(log));
             }
-            if (ping()) {
+            if (ping() && answersAsThisProcess()) {
                 return;
             }
             sleep(50);
@@ -157,6 +189,42 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The text of {@code INFO <section>} (e.g. {@code stats}, {@code cpu}, {@code commandstats}), read whole, or ""
+     * when the server does not answer.
+     */
+    public String info(String section) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder text = new StringBuilder();
+            byte[] chunk = new byte[8192];
+            int n;
+            int expected = -1;
+            while ((n = in.read(chunk)) > 0) {
+                text.append(new String(chunk, 0, n, StandardCharsets.US_ASCII));
+                int header = text.indexOf("\r\n");
+                if (expected < 0 && header > 0 && text.charAt(0) == '$') {
+                    expected = header + 2 + Integer.parseInt(text.substring(1, header));
+                }
+                if (expected >= 0 && text.length() >= expected) {
+                    return text.substring(header + 2, expected);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // reported as unknown
+        }
+        return "";
+    }
+
+    /** Whether the server on the port is this process (nice and taskset exec it: the PID is the same), not another. */
+    private boolean answersAsThisProcess() {
+        return info("server").contains("process_id:" + process.pid() + "\r\n");
+    }
+
     private boolean ping() {
         return command("PING").startsWith("+PONG");
     }
@@ -166,7 +234,8 @@ public final class RedisProcess implements AutoCloseable {
         kill();
     }
 
-    static int freePort() throws IOException {
+    /** A free TCP port on the loopback interface. */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -37,10 +37,10 @@ public final class RedisCluster implements AutoCloseable {
         for (int i = 0; i < primaries; i++) {
             int port = RedisProcess.freePort();
             ports.add(port);
-            nodes.add(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            nodes.add(ChildProcesses.launch(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
                     "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--dir", dir.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("node-" + port + ".log").toFile()).start());
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("node-" + port + ".log").toFile())));
         }
         for (int port : ports) {
             awaitReply(port, "PING", "+PONG", Duration.ofSeconds(10));
@@ -48,8 +48,8 @@ public final class RedisCluster implements AutoCloseable {
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         ports.forEach(p -> create.add("127.0.0.1:" + p));
         create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        Process creator = new ProcessBuilder(create).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("create.log").toFile()).start();
+        Process creator = ChildProcesses.launch(new ProcessBuilder(create).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("create.log").toFile()));
         try {
             if (!creator.waitFor(60, TimeUnit.SECONDS) || creator.exitValue() != 0) {
                 throw new IOException("redis-cli --cluster create failed: " + Files.readString(dir.resolve("create.log")));

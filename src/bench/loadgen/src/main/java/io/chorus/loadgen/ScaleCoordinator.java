@@ -176,8 +176,8 @@ public final class ScaleCoordinator {
                     ScaleWorker.class.getName(), "--targets=" + targets, "--source=" + source, "--first=" + first,
                     "--clients=" + share, "--max-run-seconds=" + maxRun.toSeconds(),
                     "--concurrency=" + options.getOrDefault("concurrency", "128"));
-            Process process = new ProcessBuilder(command).redirectError(dir.resolve("worker" + w + ".err").toFile())
-                    .start();
+            Process process = io.chorus.testing.ChildProcesses.launch(new ProcessBuilder(command)
+                    .redirectError(dir.resolve("worker" + w + ".err").toFile()));
             Worker worker = new Worker(w, process, share);
             workers.add(worker);
             Thread reader = new Thread(() -> read(worker), "worker" + w + "-reader");

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Chorus replica as a real process: the packaged application ({@code target/quarkus-app/quarkus-run.jar}) started
- * with {@code java -jar} on a free port, its output kept in a log file.
+ * with {@code java -jar} on a free loopback port, its output kept in a log file. The ITs and the load generator
+ * start their replicas with it.
  */
 public final class ReplicaProcess implements AutoCloseable {
 
@@ -24,18 +25,20 @@ public final class ReplicaProcess implements AutoCloseable {
     private final String id;
     private final int port;
     private final String redisHosts;
-    private final String[] extraProperties;
-    private final List<String> jvmOptions;
+    private final Launch launch;
     private final Path log;
     private final Process process;
 
-    private ReplicaProcess(String id, int port, String redisHosts, List<String> jvmOptions, String[] extraProperties,
-            Path log, Process process) {
+    /** How a replica is launched, apart from its id, port and Redis. */
+    private record Launch(Path jar, List<String> commandPrefix, List<String> jvmOptions, Path log,
+            String[] extraProperties) {
+    }
+
+    private ReplicaProcess(String id, int port, String redisHosts, Launch launch, Path log, Process process) {
         this.id = id;
         this.port = port;
         this.redisHosts = redisHosts;
-        this.jvmOptions = jvmOptions;
-        this.extraProperties = extraProperties;
+        this.launch = launch;
         this.log = log;
         this.process = process;
     }
@@ -47,30 +50,60 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /** As {@link #start(String, String, String...)}, with these JVM options (e.g. a smaller heap) instead of -Xmx256m. */
     public static ReplicaProcess start(String id, String redisHosts, List<String> jvmOptions, String... extraProperties) {
-        try {
-            return start(id, RedisProcess.freePort(), redisHosts, jvmOptions, extraProperties);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        return start(id, redisHosts, new Launch(appJar(), List.of(), jvmOptions, null, extraProperties));
+    }
+
+    /**
+     * As {@link #start(String, String, List, String...)}, from this jar, launched through a command prefix (e.g.
+     * {@code nice -n 5}, {@code taskset -c 0}; may be empty), its output in this log file: for the load generator.
+     */
+    public static ReplicaProcess start(String id, String redisHosts, Path jar, List<String> commandPrefix,
+            List<String> jvmOptions, Path log, String... extraProperties) {
+        return start(id, redisHosts, new Launch(jar, commandPrefix, jvmOptions, log, extraProperties));
+    }
+
+    /**
+     * The replica lost its port to another process between the probe for a free port and its bind (several test
+     * JVMs share the machine): it exited, and a replica started on another port may succeed.
+     */
+    private static final class PortTaken extends IllegalStateException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private static ReplicaProcess start(String id, String redisHosts, Launch launch) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return start(id, RedisProcess.freePort(), redisHosts, launch);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (PortTaken e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
     }
 
     /**
      * Starts this replica again, after it exited or was killed: same id, same port (so clients with a fixed list of
-     * URLs find it again), same properties; a new log file. Waits until it serves.
+     * URLs find it again), same properties; a new log file (or the given one, written anew). Waits until it serves.
      */
     public ReplicaProcess restart() {
         if (process.isAlive()) {
             throw new IllegalStateException("replica " + id + " is still running");
         }
-        return start(id, port, redisHosts, jvmOptions, extraProperties);
+        return start(id, port, redisHosts, launch);
     }
 
-    private static ReplicaProcess start(String id, int port, String redisHosts, List<String> jvmOptions,
-            String... extraProperties) {
+    private static ReplicaProcess start(String id, int port, String redisHosts, Launch launch) {
         try {
-            Path log = Files.createTempFile("chorus-replica-" + id + "-", ".log");
-            List<String> command = new ArrayList<>(List.of(javaBinary()));
-            command.addAll(jvmOptions);
+            Path log = launch.log() != null ? launch.log() : Files.createTempFile("chorus-replica-" + id + "-", ".log");
+            String[] extraProperties = launch.extraProperties();
+            List<String> command = new ArrayList<>(launch.commandPrefix());
+            command.add(javaBinary());
+            command.addAll(launch.jvmOptions());
             command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                     "-Dchorus.replica-id=" + id));
             if (redisHosts != null) {
@@ -82,12 +115,13 @@ public final class ReplicaProcess implements AutoCloseable {
             for (String property : extraProperties) {
                 command.add("-D" + property);
             }
-            command.addAll(List.of("-jar", appJar().toString()));
+            command.addAll(List.of("-jar", launch.jar().toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().remove("QUARKUS_REDIS_HOSTS");
-            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, jvmOptions, extraProperties, log,
-                    builder.start());
+            builder.environment().remove("QUARKUS_HTTP_PORT");
+            ReplicaProcess replica = new ReplicaProcess(id, port, redisHosts, launch, log,
+                    ChildProcesses.launch(builder));
             replica.awaitServing();
             return replica;
         } catch (IOException e) {
@@ -107,13 +141,22 @@ public final class ReplicaProcess implements AutoCloseable {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * Waits until this process listens on its port and answers its liveness check. Its own log must say so: a
+     * process that took the port first would answer the check too.
+     */
     private void awaitServing() {
+        String listening = "Listening on: http://127.0.0.1:" + port;
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos(); // a loaded 2-core machine needs it
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("replica " + id + " exited:\n" + log());
+                String log = log();
+                if (log.contains("Port " + port + " seems to be in use")) {
+                    throw new PortTaken("replica " + id + " lost port " + port + " to another process");
+                }
+                throw new IllegalStateException("replica " + id + " exited:\n" + log);
             }
-            if (healthStatus("/q/health/live") == 200) {
+            if (log().contains(listening) && healthStatus("/q/health/live") == 200) {
                 return;
             }
             sleep(100);
@@ -124,6 +167,10 @@ public final class ReplicaProcess implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    public int port() {
+        return port;
     }
 
     public URI baseUri() {
