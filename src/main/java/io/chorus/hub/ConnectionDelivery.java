@@ -44,7 +44,7 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
 
     @Override
     public boolean translates(WebSocketConnection member) {
-        return member.userData().get(Dialect.KEY) != null;
+        return Session.of(member).dialect() != null;
     }
 
     @Override
@@ -52,7 +52,7 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
         List<WebSocketConnection> natives = new ArrayList<>(members.size());
         Map<Dialect, Translated> translated = null; // most frames have no dialect recipient
         for (WebSocketConnection connection : members) {
-            Dialect spoken = connection.userData().get(Dialect.KEY);
+            Dialect spoken = Session.of(connection).dialect();
             if (spoken == null) {
                 natives.add(connection);
                 continue;

@@ -3,7 +3,6 @@ package io.chorus.hub;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.inject.Singleton;
@@ -25,7 +24,6 @@ import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
@@ -47,11 +45,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 @Singleton
 public class Fanout {
 
-    /** Where a connection's frames go, put in its user data at the upgrade ({@link #outletOf}). */
-    public static final TypedKey<Outlet> OUTLET = new TypedKey<>("chorus.outlet");
-
     private static final Logger LOG = Logger.getLogger(Fanout.class);
-    private static final TypedKey<AtomicInteger> PENDING = new TypedKey<>("chorus.pending-frames");
     /** The name of Vert.x's handler in a connection's pipeline. */
     private static final String VERTX_HANDLER = "handler";
 
@@ -234,7 +228,7 @@ public class Fanout {
         List<Batch> batches = new ArrayList<>(4);
         Batch last = null;
         for (WebSocketConnection connection : connections) {
-            Outlet outlet = connection.userData().get(OUTLET);
+            Outlet outlet = Session.of(connection).outlet();
             if (outlet == null) {
                 sendText(connection, frame.text());
                 continue;
@@ -307,30 +301,17 @@ public class Fanout {
         if (!connection.isOpen()) {
             return;
         }
-        AtomicInteger pending = pendingOf(connection);
-        if (pending.incrementAndGet() > maxPending) {
-            pending.decrementAndGet();
+        Session pending = Session.of(connection);
+        if (pending.framePending() > maxPending) {
+            pending.frameDone();
             closeSlowConsumer(connection, null);
             return;
         }
         written.increment();
-        connection.sendText(text).subscribe().with(ok -> pending.decrementAndGet(), failure -> {
-            pending.decrementAndGet();
+        connection.sendText(text).subscribe().with(ok -> pending.frameDone(), failure -> {
+            pending.frameDone();
             LOG.debugf("Dropped a frame for closing connection %s: %s", connection.id(), failure);
         });
-    }
-
-    private static AtomicInteger pendingOf(WebSocketConnection connection) {
-        AtomicInteger pending = connection.userData().get(PENDING);
-        if (pending == null) {
-            pending = new AtomicInteger();
-            AtomicInteger raced = connection.userData().put(PENDING, pending);
-            if (raced != null) {
-                connection.userData().put(PENDING, raced);
-                pending = raced;
-            }
-        }
-        return pending;
     }
 
     /**

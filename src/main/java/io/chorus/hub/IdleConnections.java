@@ -1,7 +1,6 @@
 package io.chorus.hub;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.annotation.PreDestroy;
@@ -12,7 +11,6 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.runtime.Startup;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Vertx;
 
@@ -28,7 +26,6 @@ public class IdleConnections {
     private final LongAdder closed = new LongAdder();
 
     private static final Logger LOG = Logger.getLogger(IdleConnections.class);
-    private static final TypedKey<AtomicLong> LAST_SEEN = new TypedKey<>("chorus.last-seen");
 
     private final LocalConnections connections;
     private final Vertx vertx;
@@ -45,23 +42,18 @@ public class IdleConnections {
     }
 
     /** Something arrived from the connection (a frame or a pong). */
-    public void seen(WebSocketConnection connection) {
-        AtomicLong last = connection.userData().get(LAST_SEEN);
-        if (last == null) {
-            connection.userData().put(LAST_SEEN, new AtomicLong(System.nanoTime()));
-        } else {
-            last.set(System.nanoTime());
-        }
+    public void seen(Session session) {
+        session.seen();
     }
 
     private void sweep() {
         long now = System.nanoTime();
-        for (WebSocketConnection connection : connections.snapshot()) {
-            AtomicLong last = connection.userData().get(LAST_SEEN);
-            if (last != null && now - last.get() > idleNanos && connection.isOpen()) {
+        for (Session session : connections.snapshot()) {
+            WebSocketConnection connection = session.connection();
+            if (now - session.lastSeen() > idleNanos && connection.isOpen()) {
                 LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
                 closed.increment();
-                connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
+                connection.close(Dialect.closeReasonFor(session, CloseCodes.IDLE)).subscribe().with(ok -> {
                 }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
             }
         }
