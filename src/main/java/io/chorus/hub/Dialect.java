@@ -1,7 +1,6 @@
 package io.chorus.hub;
 
 import io.quarkus.websockets.next.CloseReason;
-import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
  * A protocol other than the native one, spoken by some connections in rooms (the Pusher protocol). Room frames
@@ -22,16 +21,11 @@ public interface Dialect {
     Translation translate(String room, String frame);
 
     /** Whether this connection receives the translation (a dialect may keep an event from the one that caused it). */
-    boolean accepts(WebSocketConnection connection, String room, Translation translation);
+    boolean accepts(Session session, String room, Translation translation);
 
     /** How the dialect says a close the hub decided (idle, slow consumer); the native reason when it has no word. */
     default CloseReason closeReason(CloseReason nativeReason) {
         return nativeReason;
-    }
-
-    /** The reason to close a connection with, in the connection's own dialect. */
-    static CloseReason closeReasonFor(WebSocketConnection connection, CloseReason nativeReason) {
-        return closeReasonFor(Session.of(connection), nativeReason);
     }
 
     /** The reason to close a session with, in its own dialect. */

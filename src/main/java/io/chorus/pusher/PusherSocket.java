@@ -240,12 +240,12 @@ public class PusherSocket {
         index.subscribed(app, channel, connection);
         String member = user;
         if (!presence) {
-            return rooms.enter(room, connection, null, null,
+            return rooms.enter(room, Session.of(connection), null, null,
                     (recovered, position) -> send(connection, PusherFrames.subscriptionSucceeded(channel)))
                     .replaceWithVoid()
                     .onFailure().recoverWithUni(failure -> subscriptionFailed(connection, session, channel, failure));
         }
-        return rooms.enter(room, connection, member, info, (recovered, position) -> {
+        return rooms.enter(room, Session.of(connection), member, info, (recovered, position) -> {
         }).chain(first -> {
             if (first) {
                 webhooks.memberAdded(app, channel, member);
@@ -290,7 +290,7 @@ public class PusherSocket {
             return Uni.createFrom().voidItem();
         }
         index.unsubscribed(session.app, channel, connection);
-        return rooms.exit(subscription.room(), connection).invoke(left -> {
+        return rooms.exit(subscription.room(), Session.of(connection)).invoke(left -> {
             if (left != null && subscription.user() != null) {
                 webhooks.memberRemoved(session.app, channel, left);
             }

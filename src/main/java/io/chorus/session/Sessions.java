@@ -152,8 +152,8 @@ public class Sessions {
         tokenExpiry.watch(session);
         Duration wait = broadcast.waitForBackplane();
         JoinReply answer = (recovered, position) -> welcome.send(user.get(), recovered, position);
-        return users.connect(connection, user.get(), wait)
-                .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, answer))
+        return users.connect(session, user.get(), wait)
+                .chain(() -> broadcast.add(session, since.get().orElse(null), wait, answer))
                 .onTermination().invoke(() -> {
                     if (connection.isOpen()) {
                         connections.add(session);
@@ -175,10 +175,10 @@ public class Sessions {
             Permissions now = session.permissions();
             List<String> removed = new ArrayList<>();
             Uni<Void> done = Uni.createFrom().voidItem();
-            for (String room : rooms.roomsOf(session.connection())) {
+            for (String room : rooms.roomsOf(session)) {
                 if (!now.mayJoin(room) || (before.maySeePresence(room) && !now.maySeePresence(room))) {
                     removed.add(room);
-                    done = done.chain(() -> rooms.leave(room, session.connection()));
+                    done = done.chain(() -> rooms.leave(room, session));
                 }
             }
             return done.replaceWith(new Refreshed(verified.expires(), removed));
@@ -198,11 +198,11 @@ public class Sessions {
         if (session.dialect() != null) {
             return; // the dialect's endpoint leaves its own subscriptions
         }
-        broadcast.remove(connection);
+        broadcast.remove(session);
         String user = session.user();
         if (user != null) {
-            rooms.leaveAll(connection);
-            users.disconnect(connection, user);
+            rooms.leaveAll(session);
+            users.disconnect(session, user);
         }
         LOG.tracef("Session %s closed", connection.id());
     }

@@ -145,8 +145,8 @@ public class ChatSocket {
             meters.refused(Refusal.FORBIDDEN);
             return connection.sendText(ServerFrames.error(ErrorCode.FORBIDDEN, refusal, command.ref()));
         }
-        if (command instanceof ClientCommand.Join join && rooms.roomCountOf(connection) >= maxRooms
-                && !rooms.isIn(join.room(), connection)) {
+        if (command instanceof ClientCommand.Join join && rooms.roomCountOf(session) >= maxRooms
+                && !rooms.isIn(join.room(), session)) {
             meters.refused(Refusal.ROOMS_PER_CONNECTION);
             return connection.sendText(ServerFrames.error(ErrorCode.TOO_MANY_ROOMS,
                     "already in " + maxRooms + " rooms", join.ref()));
@@ -168,13 +168,13 @@ public class ChatSocket {
                     .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
                     .subscribe().with(ok -> {
                     }, failure -> LOG.debugf("joined not sent to %s: %s", connection.id(), failure));
-            return rooms.join(join.room(), connection, user, join.since(),
+            return rooms.join(join.room(), session, user, join.since(),
                     session.permissions().maySeePresence(join.room()), reply)
                     .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(
                             ErrorCode.BACKPLANE_UNAVAILABLE, "could not join " + join.room() + ": the backplane is unavailable",
                             join.ref())));
         } else if (command instanceof ClientCommand.Leave leave) {
-            return rooms.leave(leave.room(), connection)
+            return rooms.leave(leave.room(), session)
                     .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
         } else if (command instanceof ClientCommand.ListMembers list) {
             return answer(connection, list.ref(), "presence", rooms.members(list.room())
