@@ -5,6 +5,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.CloseCodes;
@@ -25,13 +26,14 @@ public class AuthenticationDeadline {
     private final ChorusMeters meters;
 
     AuthenticationDeadline(Vertx vertx, ChorusConfig config, ChorusMeters meters) {
-        this.timer = new ConnectionTimer(vertx, "chorus.auth-deadline");
+        this.timer = new ConnectionTimer(vertx, Session.Timer.AUTH_DEADLINE);
         this.timeoutMillis = config.auth().handshakeTimeout().toMillis();
         this.meters = meters;
     }
 
-    public void arm(WebSocketConnection connection) {
-        timer.arm(connection, timeoutMillis, () -> {
+    public void arm(Session session) {
+        timer.arm(session, timeoutMillis, () -> {
+            WebSocketConnection connection = session.connection();
             if (connection.isOpen()) {
                 meters.refused(Refusal.AUTHENTICATION);
                 connection.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
@@ -41,7 +43,7 @@ public class AuthenticationDeadline {
     }
 
     /** The connection authenticated, or closed. */
-    public void disarm(WebSocketConnection connection) {
-        timer.cancel(connection);
+    public void disarm(Session session) {
+        timer.cancel(session);
     }
 }

@@ -1,40 +1,37 @@
 package io.chorus.auth;
 
-import io.quarkus.websockets.next.UserData.TypedKey;
-import io.quarkus.websockets.next.WebSocketConnection;
+import io.chorus.hub.Session;
 import io.vertx.core.Vertx;
 
 /**
- * One timer per connection, kept in the connection's user data: arming replaces the one before, cancelling disarms
- * it, and only the timer armed last may fire.
+ * One timer of a kind per session, kept in the session: arming replaces the one before, cancelling disarms it, and
+ * only the timer armed last may fire (it fires outside the session's monitor).
  */
 final class ConnectionTimer {
 
     private final Vertx vertx;
-    private final TypedKey<Long> key;
+    private final Session.Timer kind;
 
-    ConnectionTimer(Vertx vertx, String name) {
+    ConnectionTimer(Vertx vertx, Session.Timer kind) {
         this.vertx = vertx;
-        this.key = TypedKey.forLong(name);
+        this.kind = kind;
     }
 
-    void arm(WebSocketConnection connection, long delayMillis, Runnable fire) {
+    void arm(Session session, long delayMillis, Runnable fire) {
         long timer = vertx.setTimer(Math.max(1, delayMillis), id -> {
-            Long armed = connection.userData().get(key);
-            if (armed != null && armed == id) {
-                connection.userData().remove(key);
+            if (session.firing(kind, id)) {
                 fire.run();
             }
         });
-        Long previous = connection.userData().put(key, timer);
-        if (previous != null) {
+        long previous = session.armed(kind, timer);
+        if (previous != 0) {
             vertx.cancelTimer(previous);
         }
     }
 
-    void cancel(WebSocketConnection connection) {
-        Long timer = connection.userData().remove(key);
-        if (timer != null) {
+    void cancel(Session session) {
+        long timer = session.disarmed(kind);
+        if (timer != 0) {
             vertx.cancelTimer(timer);
         }
     }

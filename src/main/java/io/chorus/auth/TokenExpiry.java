@@ -4,6 +4,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.chorus.hub.Session;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
@@ -22,19 +23,20 @@ public class TokenExpiry {
     private final TokenVerifier verifier;
 
     TokenExpiry(Vertx vertx, TokenVerifier verifier) {
-        this.timer = new ConnectionTimer(vertx, "chorus.token-timer");
+        this.timer = new ConnectionTimer(vertx, Session.Timer.TOKEN_EXPIRY);
         this.verifier = verifier;
     }
 
     /** Arms the close at the connection's token expiry, if it has one. */
-    public void watch(WebSocketConnection connection) {
-        Long expires = connection.userData().get(TokenAuthentication.EXPIRES);
-        if (expires == null || expires <= 0) {
+    public void watch(Session session) {
+        long expires = session.tokenExpires();
+        if (expires <= 0) {
             return;
         }
-        timer.arm(connection, expires * 1000 - System.currentTimeMillis(), () -> {
-            Long now = connection.userData().get(TokenAuthentication.EXPIRES);
-            if (now != null && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
+        timer.arm(session, expires * 1000 - System.currentTimeMillis(), () -> {
+            long now = session.tokenExpires();
+            WebSocketConnection connection = session.connection();
+            if (now > 0 && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
                 connection.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
                 }, failure -> LOG.debugf("Closing %s on token expiry failed: %s", connection.id(), failure));
             }
@@ -45,19 +47,19 @@ public class TokenExpiry {
      * Replaces the connection's token with a fresh one for the same user; the item is the verified token, whose grant
      * the caller applies ({@link UserIdentity#regrant}).
      */
-    public Uni<TokenVerifier.Verified> refresh(WebSocketConnection connection, String user, String token) {
+    public Uni<TokenVerifier.Verified> refresh(Session session, String user, String token) {
         return verifier.verify(token).map(verified -> {
             if (!verified.user().equals(user)) {
                 throw new IllegalArgumentException("the token is for another user");
             }
-            connection.userData().put(TokenAuthentication.EXPIRES, verified.expires());
-            watch(connection);
+            session.tokenExpires(verified.expires());
+            watch(session);
             return verified;
         });
     }
 
     /** Disarms the close (the connection closed). */
-    public void forget(WebSocketConnection connection) {
-        timer.cancel(connection);
+    public void forget(Session session) {
+        timer.cancel(session);
     }
 }

@@ -11,11 +11,10 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.hub.Session;
 import io.chorus.protocol.Names;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.HandshakeRequest;
-import io.quarkus.websockets.next.UserData.TypedKey;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -28,7 +27,6 @@ import io.smallrye.mutiny.Uni;
 public class UserIdentity {
 
     private static final Logger LOG = Logger.getLogger(UserIdentity.class);
-    private static final TypedKey<Permissions> PERMISSIONS = new TypedKey<>("chorus.permissions");
 
     private final boolean anonymousMode;
     private final TokenVerifier verifier;
@@ -60,19 +58,17 @@ public class UserIdentity {
     }
 
     /** Whether the connection still has to send its token in an {@code auth} frame (none came with the upgrade). */
-    public boolean awaitsToken(WebSocketConnection connection) {
-        return !anonymousMode && connection.userData().get(TokenAuthentication.USER) == null;
+    public boolean awaitsToken(Session session) {
+        return !anonymousMode && session.tokenUser() == null;
     }
 
     /**
      * Verifies the token a connection sent in its {@code auth} frame and makes it the connection's identity, as if it
      * had come with the upgrade. The item is the user id; fails with the reason the token was refused.
      */
-    public Uni<String> authenticate(WebSocketConnection connection, String token) {
+    public Uni<String> authenticate(Session session, String token) {
         return verifier.verify(token).map(verified -> {
-            connection.userData().put(TokenAuthentication.USER, verified.user());
-            connection.userData().put(TokenAuthentication.EXPIRES, verified.expires());
-            connection.userData().put(TokenAuthentication.GRANT, verified.grant());
+            session.token(verified.user(), verified.expires(), verified.grant());
             return verified.user();
         });
     }
@@ -81,13 +77,13 @@ public class UserIdentity {
      * Settles who an authenticated connection is: its user id, and from then on its permissions
      * ({@link #permissionsOf}); empty when it has no user id it may use.
      */
-    public Optional<String> identify(WebSocketConnection connection) {
-        String verified = connection.userData().get(TokenAuthentication.USER);
+    public Optional<String> identify(Session session) {
+        String verified = session.tokenUser();
         Optional<String> user = verified != null ? Optional.of(verified)
-                : anonymousMode ? userOf(connection.handshakeRequest()) : Optional.empty();
+                : anonymousMode ? userOf(session.handshake()) : Optional.empty();
         user.ifPresent(id -> {
-            Grant grant = connection.userData().remove(TokenAuthentication.GRANT);
-            connection.userData().put(PERMISSIONS, authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));
+            Grant grant = session.takeGrant();
+            session.permissions(authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));
         });
         return user;
     }
@@ -96,13 +92,8 @@ public class UserIdentity {
      * Makes a refreshed token's grant the connection's permissions, in place of the old ones; the item is the old
      * permissions, so the caller can undo what they no longer allow (rooms it may no longer be in).
      */
-    public Permissions regrant(WebSocketConnection connection, String user, Grant grant) {
-        return connection.userData().put(PERMISSIONS, authorization.permissionsOf(user, grant));
-    }
-
-    /** What the connection's user may do; settled by {@link #identify(WebSocketConnection)}. */
-    public Permissions permissionsOf(WebSocketConnection connection) {
-        return connection.userData().get(PERMISSIONS);
+    public Permissions regrant(Session session, String user, Grant grant) {
+        return session.permissions(authorization.permissionsOf(user, grant));
     }
 
     /** Anonymous mode: the user id a handshake names; empty when it names an invalid one. */

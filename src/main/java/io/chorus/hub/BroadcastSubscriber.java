@@ -16,12 +16,11 @@ import io.chorus.history.SharedReads;
 import io.chorus.history.StreamName;
 import io.chorus.protocol.StreamPosition;
 import io.quarkus.runtime.Startup;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The one delivery path for broadcasts: subscribes this replica to the broadcast channel at startup (and keeps
- * the subscription until shutdown) and delivers every message that arrives, in arrival order, to every connection
+ * the subscription until shutdown) and delivers every message that arrives, in arrival order, to every session
  * of this replica. Endpoints publish; only this bean delivers. The broadcast stream keeps history like a room, so a
  * reconnecting client can recover what it missed.
  */
@@ -31,7 +30,7 @@ public class BroadcastSubscriber {
 
     private static final Logger LOG = Logger.getLogger(BroadcastSubscriber.class);
 
-    private final LocalGroups<WebSocketConnection> everyone;
+    private final LocalGroups<Session> everyone;
     private final History history;
     private final String channel;
     private final Duration joinTimeout;
@@ -49,22 +48,22 @@ public class BroadcastSubscriber {
     }
 
     /**
-     * Starts delivering broadcasts to a new connection. With {@code since}, it first gets what it missed since then;
+     * Starts delivering broadcasts to a new session. With {@code since}, it first gets what it missed since then;
      * {@code answer} runs just before those missed messages are written (to send the welcome that announces them).
-     * When the backplane does not answer within {@code wait} (Redis is away), the connection is served anyway: {@code answer}
+     * When the backplane does not answer within {@code wait} (Redis is away), the session is served anyway: {@code answer}
      * runs without a position ({@code recovered: false} if recovery was asked), and live broadcasts flow once the
      * backplane is back.
      */
-    public Uni<Void> add(WebSocketConnection connection, StreamPosition since, Duration wait, JoinReply answer) {
-        return everyone.addToStay(channel, connection, since, wait, answer).replaceWithVoid()
+    public Uni<Void> add(Session session, StreamPosition since, Duration wait, JoinReply answer) {
+        return everyone.addToStay(channel, session, since, wait, answer).replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("Connection %s served without broadcast recovery: %s", connection.id(), failure.toString());
+                    LOG.debugf("Connection %s served without broadcast recovery: %s", session.id(), failure.toString());
                     return null; // answered without a position: live broadcasts flow once the backplane is back
                 });
     }
 
-    public void remove(WebSocketConnection connection) {
-        everyone.remove(channel, connection);
+    public void remove(Session session) {
+        everyone.remove(channel, session);
     }
 
     /** Publishes a message to everyone: appended to the broadcast history and published, atomically. */
@@ -73,7 +72,7 @@ public class BroadcastSubscriber {
     }
 
     /**
-     * How long a new connection should wait for the backplane: the join timeout while the broadcast subscription is
+     * How long a new session should wait for the backplane: the join timeout while the broadcast subscription is
      * live, not at all while it is down (Redis is away: waiting would only delay the welcome).
      */
     public Duration waitForBackplane() {

@@ -8,14 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
-import io.quarkus.websockets.next.WebSocketConnection;
+import io.netty.channel.EventLoop;
 
 /**
- * Writes group frames to WebSocket connections through {@link Fanout}: the native text to native connections, and
- * for each {@link Dialect} its recipients speak, the frame translated once and written to each of them that accepts
- * it. Each audience is handed to Fanout in one batched write.
+ * Writes group frames to sessions through {@link Fanout}: the native text to native sessions, and for each
+ * {@link Dialect} its recipients speak, the frame translated once and written to each of them that accepts it. A
+ * group keeps its members by their event loop ({@link #loopOf}: the loop of their outlet), so a native frame for all of
+ * them is encoded once and handed to each loop as the list the group already holds.
  */
-final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
+final class ConnectionDelivery implements GroupDelivery<Session> {
 
     private final Fanout fanout;
     /**
@@ -29,7 +30,13 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
     }
 
     @Override
-    public void replay(String group, WebSocketConnection member, String frame) {
+    public Object loopOf(Session member) {
+        Fanout.Outlet outlet = member.outlet();
+        return outlet == null ? null : outlet.loop();
+    }
+
+    @Override
+    public void replay(String group, Session member, String frame) {
         if (translates(member)) {
             write(group, List.of(member), frame);
             return;
@@ -38,23 +45,26 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
     }
 
     @Override
-    public void writeNative(Collection<WebSocketConnection> members, String frame) {
-        fanout.write(members, frame);
+    public void writeNative(List<MembersByLoop.Part<Session>> parts, String frame) {
+        Fanout.Frame encoded = new Fanout.Frame(frame);
+        for (MembersByLoop.Part<Session> part : parts) {
+            fanout.write((EventLoop) part.loop(), part.members(), encoded);
+        }
     }
 
     @Override
-    public boolean translates(WebSocketConnection member) {
-        return member.userData().get(Dialect.KEY) != null;
+    public boolean translates(Session member) {
+        return member.dialect() != null;
     }
 
     @Override
-    public void write(String group, Collection<WebSocketConnection> members, String frame) {
-        List<WebSocketConnection> natives = new ArrayList<>(members.size());
+    public void write(String group, Collection<Session> members, String frame) {
+        List<Session> natives = new ArrayList<>(members.size());
         Map<Dialect, Translated> translated = null; // most frames have no dialect recipient
-        for (WebSocketConnection connection : members) {
-            Dialect spoken = connection.userData().get(Dialect.KEY);
+        for (Session session : members) {
+            Dialect spoken = session.dialect();
             if (spoken == null) {
-                natives.add(connection);
+                natives.add(session);
                 continue;
             }
             if (translated == null) {
@@ -62,8 +72,8 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
             }
             Translated in = translated.computeIfAbsent(spoken,
                     dialect -> new Translated(dialect.translate(group, frame), new ArrayList<>()));
-            if (in.translation() != null && spoken.accepts(connection, group, in.translation())) {
-                in.recipients().add(connection);
+            if (in.translation() != null && spoken.accepts(session, group, in.translation())) {
+                in.recipients().add(session);
             }
         }
         if (!natives.isEmpty()) {
@@ -78,6 +88,6 @@ final class ConnectionDelivery implements GroupDelivery<WebSocketConnection> {
         }
     }
 
-    private record Translated(Dialect.Translation translation, List<WebSocketConnection> recipients) {
+    private record Translated(Dialect.Translation translation, List<Session> recipients) {
     }
 }

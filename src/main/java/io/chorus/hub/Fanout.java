@@ -3,7 +3,6 @@ package io.chorus.hub;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.inject.Singleton;
@@ -25,7 +24,6 @@ import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
@@ -47,11 +45,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 @Singleton
 public class Fanout {
 
-    /** Where a connection's frames go, put in its user data at the upgrade ({@link #outletOf}). */
-    public static final TypedKey<Outlet> OUTLET = new TypedKey<>("chorus.outlet");
-
     private static final Logger LOG = Logger.getLogger(Fanout.class);
-    private static final TypedKey<AtomicInteger> PENDING = new TypedKey<>("chorus.pending-frames");
     /** The name of Vert.x's handler in a connection's pipeline. */
     private static final String VERTX_HANDLER = "handler";
 
@@ -76,6 +70,11 @@ public class Fanout {
         private ChannelHandlerContext context; // resolved on the loop at the first write, once the upgrade is done
         private boolean encoded; // whether writes at context take encoded frame bytes (else a TextWebSocketFrame)
         private boolean stopped; // a Close frame went out: nothing more is written (on the loop)
+
+        /** The event loop the connection is written on. */
+        public EventLoop loop() {
+            return loop;
+        }
 
         private Outlet(Channel channel) {
             this.channel = channel;
@@ -222,36 +221,45 @@ public class Fanout {
     }
 
     /**
-     * Writes the same frame to every open connection. Never blocks: each connection's writes happen on its own event
-     * loop, in call order, so every connection sees frames in the order they were handed over here.
+     * Writes the same frame to every open session. Never blocks: each session's writes happen on its own event loop,
+     * in call order, so every session sees frames in the order they were handed over here.
      */
-    public void write(Iterable<WebSocketConnection> connections, String text) {
-        write(connections, new Frame(text));
+    public void write(Iterable<Session> sessions, String text) {
+        write(sessions, new Frame(text));
     }
 
     /** As {@link #write(Iterable, String)}, for a frame that may already be encoded. */
-    public void write(Iterable<WebSocketConnection> connections, Frame frame) {
+    public void write(Iterable<Session> sessions, Frame frame) {
         List<Batch> batches = new ArrayList<>(4);
         Batch last = null;
-        for (WebSocketConnection connection : connections) {
-            Outlet outlet = connection.userData().get(OUTLET);
+        for (Session session : sessions) {
+            Outlet outlet = session.outlet();
             if (outlet == null) {
-                sendText(connection, frame.text());
+                sendText(session, frame.text());
                 continue;
             }
             if (last == null || last.loop != outlet.loop) {
                 last = batchOf(batches, outlet.loop, frame);
             }
-            last.connections.add(connection);
-            last.outlets.add(outlet);
+            last.sessions.add(session);
         }
         for (Batch batch : batches) {
-            if (batch.loop.inEventLoop()) {
-                batch.run();
-            } else {
-                batch.loop.execute(batch);
-            }
+            batch.start();
         }
+    }
+
+    /**
+     * As {@link #write(Iterable, Frame)}, for sessions already known to be of one event loop ({@code loop}; null:
+     * sessions without an outlet): the list is handed to the loop as it is, and only read there.
+     */
+    public void write(EventLoop loop, List<Session> sessions, Frame frame) {
+        if (loop == null) {
+            for (Session session : sessions) {
+                sendText(session, frame.text());
+            }
+            return;
+        }
+        new Batch(loop, frame, sessions).start();
     }
 
     private Batch batchOf(List<Batch> batches, EventLoop loop, Frame frame) {
@@ -260,28 +268,37 @@ public class Fanout {
                 return batch;
             }
         }
-        Batch batch = new Batch(loop, frame);
+        Batch batch = new Batch(loop, frame, new ArrayList<>());
         batches.add(batch);
         return batch;
     }
 
-    /** One frame for the connections of one event loop, written there in one task. */
+    /** One frame for the sessions of one event loop, written there in one task. */
     private final class Batch implements Runnable {
         private final EventLoop loop;
         private final Frame frame;
-        private final List<WebSocketConnection> connections = new ArrayList<>();
-        private final List<Outlet> outlets = new ArrayList<>();
+        private final List<Session> sessions;
 
-        Batch(EventLoop loop, Frame frame) {
+        Batch(EventLoop loop, Frame frame, List<Session> sessions) {
             this.loop = loop;
             this.frame = frame;
+            this.sessions = sessions;
+        }
+
+        void start() {
+            if (loop.inEventLoop()) {
+                run();
+            } else {
+                loop.execute(this);
+            }
         }
 
         @Override
         public void run() {
             int wrote = 0;
-            for (int i = 0; i < connections.size(); i++) {
-                if (writeOnLoop(connections.get(i), outlets.get(i), frame)) {
+            for (int i = 0; i < sessions.size(); i++) {
+                Session session = sessions.get(i);
+                if (writeOnLoop(session, session.outlet(), frame)) {
                     wrote++;
                 }
             }
@@ -290,12 +307,12 @@ public class Fanout {
     }
 
     /** On the connection's event loop: checks its queue and writes the shared bytes to its channel; true if written. */
-    private boolean writeOnLoop(WebSocketConnection connection, Outlet outlet, Frame frame) {
-        if (!connection.isOpen() || outlet.stopped) {
+    private boolean writeOnLoop(Session session, Outlet outlet, Frame frame) {
+        if (!session.connection().isOpen() || outlet.stopped) {
             return false; // checked on the loop that closes it: nothing follows a close frame
         }
         if (outlet.overLimit(maxPending)) {
-            closeSlowConsumer(connection, outlet);
+            closeSlowConsumer(session, outlet);
             return false;
         }
         outlet.write(frame);
@@ -303,34 +320,22 @@ public class Fanout {
     }
 
     /** The path for connections without an outlet: Quarkus' own send, still bounded. */
-    private void sendText(WebSocketConnection connection, String text) {
+    private void sendText(Session session, String text) {
+        WebSocketConnection connection = session.connection();
         if (!connection.isOpen()) {
             return;
         }
-        AtomicInteger pending = pendingOf(connection);
-        if (pending.incrementAndGet() > maxPending) {
-            pending.decrementAndGet();
-            closeSlowConsumer(connection, null);
+        Session pending = session;
+        if (pending.framePending() > maxPending) {
+            pending.frameDone();
+            closeSlowConsumer(session, null);
             return;
         }
         written.increment();
-        connection.sendText(text).subscribe().with(ok -> pending.decrementAndGet(), failure -> {
-            pending.decrementAndGet();
+        connection.sendText(text).subscribe().with(ok -> pending.frameDone(), failure -> {
+            pending.frameDone();
             LOG.debugf("Dropped a frame for closing connection %s: %s", connection.id(), failure);
         });
-    }
-
-    private static AtomicInteger pendingOf(WebSocketConnection connection) {
-        AtomicInteger pending = connection.userData().get(PENDING);
-        if (pending == null) {
-            pending = new AtomicInteger();
-            AtomicInteger raced = connection.userData().put(PENDING, pending);
-            if (raced != null) {
-                connection.userData().put(PENDING, raced);
-                pending = raced;
-            }
-        }
-        return pending;
     }
 
     /**
@@ -338,18 +343,20 @@ public class Fanout {
      * its TCP connection as soon as that Close is written, without waiting for the client's Close. A client that never
      * reads again is let go by Vert.x's closing timeout.
      */
-    private void closeSlowConsumer(WebSocketConnection connection, Outlet outlet) {
+    private void closeSlowConsumer(Session session, Outlet outlet) {
+        WebSocketConnection connection = session.connection();
         if (connection.isClosed()) {
             return;
         }
         slowConsumersClosed.increment();
         LOG.infof("Closing %s: over %d bytes or %d frames unread (slow consumer)", connection.id(), maxPendingBytes,
                 maxPending);
-        connection.close(Dialect.closeReasonFor(connection, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
+        connection.close(Dialect.closeReasonFor(session, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
             if (outlet != null) {
                 outlet.closeNow();
             }
         }, failure -> {
+            LOG.debugf("Closing slow consumer %s failed: %s", connection.id(), failure);
             if (outlet != null) {
                 outlet.closeNow();
             }

@@ -45,7 +45,7 @@ class GoingAwayOnShutdown {
     /** Runs on the shutdown thread (not an event loop), so pausing between batches blocks no I/O. */
     void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {
         draining.start();
-        List<WebSocketConnection> open = connections.snapshot();
+        List<WebSocketConnection> open = connections.snapshot().stream().map(Session::connection).toList();
         if (open.isEmpty()) {
             return;
         }
@@ -66,7 +66,7 @@ class GoingAwayOnShutdown {
         }
         // Connections whose admission ended between the drain's start and its list: close them too.
         Set<WebSocketConnection> listed = new HashSet<>(open);
-        for (WebSocketConnection straggler : connections.snapshot()) {
+        for (WebSocketConnection straggler : connections.snapshot().stream().map(Session::connection).toList()) {
             if (straggler.isOpen() && !listed.contains(straggler)) {
                 closing.add(straggler.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
             }

@@ -1,16 +1,26 @@
 package io.chorus.hub;
 
 import java.util.Collection;
+import java.util.List;
 
 /**
  * How {@link LocalGroups} writes to its members: the hub decides who gets which frame, in which order; this writes
- * it. Members of type {@code M} are connections in production ({@link ConnectionDelivery}) and plain recording
- * members in the hub's unit tests.
+ * it. Members of type {@code M} are sessions in production ({@link ConnectionDelivery}) and plain recording members in
+ * the hub's unit tests.
  */
 interface GroupDelivery<M> {
 
-    /** Writes the native frame, as it is, to every one of these members (none speaks a dialect). */
-    void writeNative(Collection<M> members, String frame);
+    /**
+     * The event loop the member is written on, by which a group keeps its members ({@link MembersByLoop}); null when
+     * it has none. It must not change while the member is in a group.
+     */
+    Object loopOf(M member);
+
+    /**
+     * Writes the native frame, as it is, to every member of these parts (none speaks a dialect): each part's members
+     * are of one event loop, and are handed to it at once.
+     */
+    void writeNative(List<MembersByLoop.Part<M>> parts, String frame);
 
     /** Writes the frame of group {@code group} to these members, each in its own protocol (translated when needed). */
     void write(String group, Collection<M> members, String frame);
@@ -20,7 +30,7 @@ interface GroupDelivery<M> {
      * get the very same frame objects from one shared read: an implementation may encode each of them once.
      */
     default void replay(String group, M member, String frame) {
-        write(group, java.util.List.of(member), frame);
+        write(group, List.of(member), frame);
     }
 
     /** Whether the member speaks a dialect, so that frames for it must go through {@link #write}. */

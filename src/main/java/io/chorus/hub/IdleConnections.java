@@ -18,7 +18,6 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.runtime.Startup;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -33,7 +32,7 @@ import io.vertx.core.buffer.Buffer;
  * One periodic task per event loop does both for the connections of that loop, so an idle replica costs one
  * scheduled task per loop, not one per connection (websockets-next's auto-ping arms a Vert.x timer for every
  * connection, and is left off). The task runs on the Netty event loop the connection was opened on
- * ({@link #seen} first runs in {@code @OnOpen}, on the connection's event loop), so its pings are written there. It
+ * ({@link #watch} runs in {@code @OnOpen}, on the connection's event loop), so its pings are written there. It
  * ticks every tenth of the shorter of the two durations (at most every second), pinging the connections whose
  * interval has passed, so pings stay spread as the connections arrived. A connection is forgotten at the first sweep
  * after it closed.
@@ -43,7 +42,6 @@ import io.vertx.core.buffer.Buffer;
 public class IdleConnections {
 
     private static final Logger LOG = Logger.getLogger(IdleConnections.class);
-    private static final TypedKey<Watch> WATCH = new TypedKey<>("chorus.idle");
     /**
      * The ping's payload; the client's pong echoes it. One buffer for every ping: each write takes a slice of it, and
      * Vert.x's heap buffers are never released.
@@ -69,18 +67,17 @@ public class IdleConnections {
     }
 
     /**
-     * Something arrived from the connection (a frame or a pong). The first call, from {@code @OnOpen}, puts the
-     * connection under the watch of its event loop's sweep.
+     * Puts a session that just opened under the watch of its event loop's sweep; called once, from {@code @OnOpen}, on
+     * the connection's event loop.
      */
-    public void seen(WebSocketConnection connection) {
-        Watch watch = connection.userData().get(WATCH);
-        if (watch != null) {
-            watch.lastSeen = System.nanoTime();
-            return;
-        }
-        watch = new Watch(connection, System.nanoTime());
-        connection.userData().put(WATCH, watch);
-        sweepOfThisThread().arrivals.add(watch);
+    public void watch(Session session) {
+        session.seen();
+        sweepOfThisThread().arrivals.add(new Watch(session, System.nanoTime()));
+    }
+
+    /** Something arrived from the session (a frame or a pong). */
+    public void seen(Session session) {
+        session.seen();
     }
 
     /**
@@ -105,16 +102,14 @@ public class IdleConnections {
         return sweep;
     }
 
-    /** One connection under watch: written by {@link #seen}, read by its loop's sweep. */
+    /** One session under watch: its last-seen time is the session's; the rest is the sweep's alone. */
     private static final class Watch {
-        final WebSocketConnection connection;
-        volatile long lastSeen;
-        long lastPing; // the sweep's alone
-        boolean closing; // the sweep's alone
+        final Session session;
+        long lastPing;
+        boolean closing;
 
-        Watch(WebSocketConnection connection, long now) {
-            this.connection = connection;
-            this.lastSeen = now;
+        Watch(Session session, long now) {
+            this.session = session;
             this.lastPing = now;
         }
     }
@@ -143,7 +138,7 @@ public class IdleConnections {
             int size = watched.size();
             for (int i = 0; i < size; i++) {
                 Watch watch = watched.get(i);
-                WebSocketConnection connection = watch.connection;
+                WebSocketConnection connection = watch.session.connection();
                 if (!connection.isOpen()) {
                     continue; // closed: forgotten
                 }
@@ -151,9 +146,9 @@ public class IdleConnections {
                 if (watch.closing) {
                     continue;
                 }
-                if (now - watch.lastSeen > idleNanos) {
+                if (now - watch.session.lastSeen() > idleNanos) {
                     watch.closing = true;
-                    close(connection);
+                    close(watch.session);
                 } else if (now - watch.lastPing >= pingNanos) {
                     watch.lastPing = now;
                     ping(connection);
@@ -170,10 +165,11 @@ public class IdleConnections {
         }, failure -> LOG.debugf("Pinging %s failed: %s", connection.id(), failure));
     }
 
-    private void close(WebSocketConnection connection) {
+    private void close(Session session) {
+        WebSocketConnection connection = session.connection();
         LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
         closed.increment();
-        connection.close(Dialect.closeReasonFor(connection, CloseCodes.IDLE)).subscribe().with(ok -> {
+        connection.close(Dialect.closeReasonFor(session, CloseCodes.IDLE)).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
     }
 

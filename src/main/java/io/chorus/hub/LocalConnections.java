@@ -9,15 +9,14 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.WebSocketConnection;
 
-/** The open client connections of this replica: how many, and which (for the drain). */
+/** The open client sessions of this replica, both endpoints: how many, and which (for the drain and the idle sweep). */
 @Singleton
 public class LocalConnections {
 
     private static final Logger LOG = Logger.getLogger(LocalConnections.class);
 
-    private final Set<WebSocketConnection> open = ConcurrentHashMap.newKeySet();
+    private final Set<Session> open = ConcurrentHashMap.newKeySet();
     private final Draining draining;
 
     LocalConnections(Draining draining) {
@@ -29,24 +28,24 @@ public class LocalConnections {
      * upgraded before the drain began, and so missed the drain's list) is closed with 1001 instead: nothing may stay
      * open into the shutdown.
      */
-    public void add(WebSocketConnection connection) {
-        open.add(connection);
+    public void add(Session session) {
+        open.add(session);
         if (draining.isDraining()) {
-            open.remove(connection);
-            connection.close(Dialect.closeReasonFor(connection, CloseCodes.GOING_AWAY)).subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Closing %s admitted during the drain failed: %s", connection.id(), failure));
+            open.remove(session);
+            session.connection().close(Dialect.closeReasonFor(session, CloseCodes.GOING_AWAY)).subscribe().with(ok -> {
+            }, failure -> LOG.debugf("Closing %s admitted during the drain failed: %s", session.id(), failure));
         }
     }
 
-    public void remove(WebSocketConnection connection) {
-        open.remove(connection);
+    public void remove(Session session) {
+        open.remove(session);
     }
 
     public int count() {
         return open.size();
     }
     /** The open connections, for the drain. */
-    public List<WebSocketConnection> snapshot() {
+    public List<Session> snapshot() {
         return List.copyOf(open);
     }
 }

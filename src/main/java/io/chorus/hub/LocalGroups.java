@@ -27,7 +27,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * This replica's members (connections) grouped by name (rooms, users, or the one broadcast group), each group on its
+ * This replica's members (sessions) grouped by name (rooms, users, or the one broadcast group), each group on its
  * own backplane channel. The replica subscribes to a group's channel when its first local member arrives and
  * unsubscribes when its last one goes (unless the group is pinned), so it never receives traffic none of its
  * members wants.
@@ -50,10 +50,13 @@ import io.vertx.core.Vertx;
  * member: a room member is removed before the caller reports the failure; a member that must stay (the broadcast
  * group) gets its answer without a position, then what was held, in order.</li>
  * </ul>
+ * A group keeps its members by event loop ({@link MembersByLoop}): a message for everyone in it is handed to each
+ * loop once, as the list the group holds, with no per-recipient work on the thread the backplane delivers on.
+ * <p>
  * Membership changes are serialised on this object; per-group delivery state on the group. No reply or write is made
  * under this object's lock, and completions of other parties never run under a group's lock.
  *
- * @param <M> the member type: WebSocket connections in production ({@link ConnectionDelivery})
+ * @param <M> the member type: sessions in production ({@link ConnectionDelivery})
  */
 final class LocalGroups<M> {
 
@@ -87,7 +90,8 @@ final class LocalGroups<M> {
     private static final class Group<M> {
         final String name;
         final boolean pinned;
-        final Set<M> members = ConcurrentHashMap.newKeySet();
+        /** Kept by event loop: a frame is handed to each loop once ({@link MembersByLoop#parts}). */
+        final MembersByLoop<M> members;
         Subscription subscription;
         // guarded by the group
         /** Reads are shared only within one cohort: a new one each time the subscription becomes live again. */
@@ -106,9 +110,10 @@ final class LocalGroups<M> {
         /** Members that speak a dialect: while none, frames go to everyone as they are. */
         int dialectMembers;
 
-        Group(String name, boolean pinned) {
+        Group(String name, boolean pinned, MembersByLoop<M> members) {
             this.name = name;
             this.pinned = pinned;
+            this.members = members;
         }
     }
 
@@ -463,7 +468,7 @@ final class LocalGroups<M> {
     }
 
     private Group<M> create(String name, boolean pinned) {
-        Group<M> group = new Group<>(name, pinned);
+        Group<M> group = new Group<>(name, pinned, new MembersByLoop<>(delivery::loopOf));
         group.subscription = backplane.subscribe(channelOf(name), frame -> deliver(group, frame));
         if (streams != null) {
             group.subscription.onRelive(() -> relived(group));
@@ -492,7 +497,7 @@ final class LocalGroups<M> {
             return;
         }
         if (streams == null) {
-            delivery.writeNative(group.members, ClientFrame.of(message));
+            delivery.writeNative(group.members.parts(), ClientFrame.of(message));
             return;
         }
         synchronized (group) {
@@ -552,7 +557,7 @@ final class LocalGroups<M> {
     private void writeToMembers(Group<M> group, String frame, StreamPosition at, boolean gap) {
         if (group.joining.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
                 && group.dialectMembers == 0) {
-            delivery.writeNative(group.members, frame);
+            delivery.writeNative(group.members.parts(), frame);
             return;
         }
         boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);

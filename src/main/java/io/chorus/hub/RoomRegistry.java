@@ -19,20 +19,19 @@ import io.chorus.presence.Presence;
 import io.chorus.presence.PresenceListener;
 import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Rooms: which local connections are in which room, the room's backplane subscription while it has a local member,
  * and the room's cluster-wide presence, with {@code member_joined}/{@code member_left} published to the room when a
- * user's first connection arrives or its last one goes.
+ * user's first session arrives or its last one goes.
  */
 @Singleton
 public class RoomRegistry implements PresenceListener {
 
     private static final Logger LOG = Logger.getLogger(RoomRegistry.class);
 
-    private final LocalGroups<WebSocketConnection> rooms;
+    private final LocalGroups<Session> rooms;
     private final History history;
     private final Presence presence;
     private final Backplane backplane;
@@ -63,14 +62,14 @@ public class RoomRegistry implements PresenceListener {
     }
 
     /**
-     * Makes the connection a member; {@code seesPresence} false keeps the room's presence events from it. Completes once the room's subscription is live — every message published to
+     * Makes the session a member; {@code seesPresence} false keeps the room's presence events from it. Completes once the room's subscription is live — every message published to
      * the room afterwards reaches it — and, with {@code since}, once the messages it missed since then have been
      * sent after {@code answer}'s reply. Fails with a {@link TimeoutException} after
-     * {@code chorus.limits.join-timeout}, leaving the connection out of the room.
+     * {@code chorus.limits.join-timeout}, leaving the session out of the room.
      */
-    public Uni<Void> join(String room, WebSocketConnection connection, String user, StreamPosition since,
+    public Uni<Void> join(String room, Session session, String user, StreamPosition since,
             boolean seesPresence, JoinReply answer) {
-        return join(room, connection, user, null, since, seesPresence, answer).replaceWithVoid();
+        return join(room, session, user, null, since, seesPresence, answer).replaceWithVoid();
     }
 
     /**
@@ -78,18 +77,18 @@ public class RoomRegistry implements PresenceListener {
      * a member that says something about itself ({@code info}, a JSON text, or null): presence lists it, and the
      * room's {@code member_joined} carries it. A null {@code user} receives the room's messages without being present
      * in it (a Pusher subscriber of a public or private channel). The item is true when the user became a member (its
-     * first connection in the room, cluster-wide).
+     * first session in the room, cluster-wide).
      */
-    public Uni<Boolean> enter(String room, WebSocketConnection connection, String user, String info, JoinReply answer) {
-        return join(room, connection, user, info, null, true, answer);
+    public Uni<Boolean> enter(String room, Session session, String user, String info, JoinReply answer) {
+        return join(room, session, user, info, null, true, answer);
     }
 
-    private Uni<Boolean> join(String room, WebSocketConnection connection, String user, String info,
+    private Uni<Boolean> join(String room, Session session, String user, String info,
             StreamPosition since, boolean seesPresence, JoinReply answer) {
-        return rooms.add(room, connection, since, seesPresence, answer)
-                .onFailure().invoke(() -> rooms.remove(room, connection))
-                .chain(joined -> joined.added() && connection.isOpen() && user != null
-                        ? enterPresence(room, connection, user, info)
+        return rooms.add(room, session, since, seesPresence, answer)
+                .onFailure().invoke(() -> rooms.remove(room, session))
+                .chain(joined -> joined.added() && session.connection().isOpen() && user != null
+                        ? enterPresence(room, session, user, info)
                         : Uni.createFrom().item(false));
     }
 
@@ -98,8 +97,8 @@ public class RoomRegistry implements PresenceListener {
         return history.publish(StreamName.room(room), channelOf(room), message);
     }
 
-    private Uni<Boolean> enterPresence(String room, WebSocketConnection connection, String user, String info) {
-        return presence.add(room, connection.id(), user, info)
+    private Uni<Boolean> enterPresence(String room, Session session, String user, String info) {
+        return presence.add(room, session.id(), user, info)
                 .chain(change -> change.user() == null ? Uni.createFrom().item(false)
                         : !announces(change.users()) ? Uni.createFrom().item(true)
                         : announce(room, ts -> ServerFrames.memberJoined(room, user, info, ts))
@@ -111,33 +110,33 @@ public class RoomRegistry implements PresenceListener {
     }
 
     /** Ends the membership; completes when presence is updated (errors are logged, presence heals by expiry). */
-    public Uni<Void> leave(String room, WebSocketConnection connection) {
-        return exit(room, connection).replaceWithVoid();
+    public Uni<Void> leave(String room, Session session) {
+        return exit(room, session).replaceWithVoid();
     }
 
     /**
-     * As {@link #leave}; the item is the user that stopped being a member of the room (the connection was its last
+     * As {@link #leave}; the item is the user that stopped being a member of the room (the session was its last
      * one in the room, cluster-wide), else null.
      */
-    public Uni<String> exit(String room, WebSocketConnection connection) {
-        if (!rooms.remove(room, connection)) {
+    public Uni<String> exit(String room, Session session) {
+        if (!rooms.remove(room, session)) {
             return Uni.createFrom().nullItem();
         }
-        return presence.remove(room, connection.id())
+        return presence.remove(room, session.id())
                 .chain(change -> change.user() == null ? Uni.createFrom().<String> nullItem()
                         : !announces(change.users() + 1) ? Uni.createFrom().item(change.user())
                         : announce(room, ts -> ServerFrames.memberLeft(room, change.user(), ts))
                                 .replaceWith(change.user()))
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("Presence of a connection in %s not removed (%s); it will expire", room, failure);
+                    LOG.debugf("Presence of a session in %s not removed (%s); it will expire", room, failure);
                     return null;
                 });
     }
 
-    /** Leaves every room the connection is in (it closed). */
-    public void leaveAll(WebSocketConnection connection) {
-        for (String room : rooms.groupsOf(connection)) {
-            leave(room, connection).subscribe().with(ok -> {
+    /** Leaves every room the session is in (it closed). */
+    public void leaveAll(Session session) {
+        for (String room : rooms.groupsOf(session)) {
+            leave(room, session).subscribe().with(ok -> {
             }, failure -> LOG.debugf("Leaving %s on close failed (presence heals by expiry): %s", room, failure));
         }
     }
@@ -146,18 +145,18 @@ public class RoomRegistry implements PresenceListener {
         return presence.members(room, maxListed);
     }
 
-    /** How many rooms the connection is in. */
-    public int roomCountOf(WebSocketConnection connection) {
-        return rooms.groupsOf(connection).size();
+    /** How many rooms the session is in. */
+    public int roomCountOf(Session session) {
+        return rooms.groupsOf(session).size();
     }
 
-    /** The rooms the connection is in (an immutable snapshot: no copy needed). */
-    public Set<String> roomsOf(WebSocketConnection connection) {
-        return rooms.groupsOf(connection);
+    /** The rooms the session is in (an immutable snapshot: no copy needed). */
+    public Set<String> roomsOf(Session session) {
+        return rooms.groupsOf(session);
     }
 
-    public boolean isIn(String room, WebSocketConnection connection) {
-        return rooms.groupsOf(connection).contains(room);
+    public boolean isIn(String room, Session session) {
+        return rooms.groupsOf(session).contains(room);
     }
 
     /** Rooms with at least one member on this replica (each is one backplane subscription). */

@@ -15,12 +15,11 @@ import io.chorus.presence.Members;
 import io.chorus.presence.Presence;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.ServerFrames;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Users: the local connections of each user, on the user's own backplane channel (for direct messages, subscribed
- * while the user has a connection here), and who is online across the cluster.
+ * while the user has a session here), and who is online across the cluster.
  */
 @Singleton
 public class UserRegistry {
@@ -30,7 +29,7 @@ public class UserRegistry {
 
     private static final Logger LOG = Logger.getLogger(UserRegistry.class);
 
-    private final LocalGroups<WebSocketConnection> users;
+    private final LocalGroups<Session> users;
     private final Presence presence;
     private final Backplane backplane;
     private final int maxListed;
@@ -52,13 +51,13 @@ public class UserRegistry {
     }
 
     /**
-     * Registers a new connection of the user. Completes once direct messages to the user reach it, or after
+     * Registers a new session of the user. Completes once direct messages to the user reach it, or after
      * {@code wait} if the backplane is away (the subscription then heals by itself).
      */
-    public Uni<Void> connect(WebSocketConnection connection, String user, Duration wait) {
-        presence.add(ONLINE, connection.id(), user).subscribe().with(ok -> {
+    public Uni<Void> connect(Session session, String user, Duration wait) {
+        presence.add(ONLINE, session.id(), user).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Online presence of %s not recorded yet: %s", user, failure));
-        return users.add(user, connection, null, wait, (recovered, position) -> {
+        return users.add(user, session, null, wait, (recovered, position) -> {
         }).replaceWithVoid()
                 .onFailure(TimeoutException.class).recoverWithItem(() -> {
                     LOG.debugf("Direct messages to %s are not subscribed yet; continuing", user);
@@ -66,14 +65,14 @@ public class UserRegistry {
                 });
     }
 
-    public void disconnect(WebSocketConnection connection, String user) {
-        users.remove(user, connection);
-        presence.remove(ONLINE, connection.id()).subscribe().with(ok -> {
+    public void disconnect(Session session, String user) {
+        users.remove(user, session);
+        presence.remove(ONLINE, session.id()).subscribe().with(ok -> {
         }, failure -> LOG.debugf("Online presence of %s not removed (%s); it will expire", user, failure));
     }
 
     /**
-     * Closes every connection of the user, on every replica, with 4005: the order travels on the user's channel, so
+     * Closes every session of the user, on every replica, with 4005: the order travels on the user's channel, so
      * only replicas where the user is connected receive it. Completes once Redis accepted it.
      */
     public Uni<Void> disconnectEverywhere(String user) {
@@ -81,13 +80,13 @@ public class UserRegistry {
                 System.currentTimeMillis(), null, ServerFrames.disconnect(user)).encode());
     }
 
-    private static boolean disconnectOrder(Set<WebSocketConnection> connections, Envelope message) {
+    private static boolean disconnectOrder(Set<Session> sessions, Envelope message) {
         if (message.kind() != Envelope.Kind.DISCONNECT) {
             return false;
         }
-        for (WebSocketConnection connection : connections) {
-            connection.close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Closing %s for a disconnect order failed: %s", connection.id(), failure));
+        for (Session session : sessions) {
+            session.connection().close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
+            }, failure -> LOG.debugf("Closing %s for a disconnect order failed: %s", session.id(), failure));
         }
         return true;
     }

@@ -7,9 +7,9 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.hub.Dialect;
+import io.chorus.hub.Session;
 import io.chorus.protocol.ReservedEvents;
 import io.quarkus.websockets.next.CloseReason;
-import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
  * Room frames as Pusher clients receive them. Translated once per frame and replica, then written to every Pusher
@@ -92,9 +92,9 @@ public class PusherDialect implements Dialect {
     }
 
     @Override
-    public boolean accepts(WebSocketConnection connection, String room, Translation translation) {
+    public boolean accepts(Session recipient, String room, Translation translation) {
         Object skip = translation.skip();
-        PusherSession session = skip == null ? null : PusherSession.of(connection);
+        PusherSession session = skip == null ? null : recipient.endpointState(PusherSession.class);
         if (session == null) {
             return true;
         }

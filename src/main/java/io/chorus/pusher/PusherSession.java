@@ -4,14 +4,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.chorus.transport.TokenBucket;
-import io.quarkus.websockets.next.UserData.TypedKey;
+import io.chorus.hub.Session;
+import io.chorus.hub.TokenBucket;
 import io.quarkus.websockets.next.WebSocketConnection;
 
-/** What a Pusher connection is: its app, its socket id, its channels, and its client-event allowance. */
+/**
+ * What a Pusher connection is beyond its {@link Session}: its app, its socket id, its channels, and its client-event
+ * allowance (the session's endpoint state).
+ */
 final class PusherSession {
-
-    static final TypedKey<PusherSession> KEY = new TypedKey<>("chorus.pusher-session");
 
     /** A channel the socket is subscribed to: its room, and the user it is present as (presence channels). */
     record Subscription(String channel, String room, String user) {
@@ -30,7 +31,7 @@ final class PusherSession {
     }
 
     static PusherSession of(WebSocketConnection connection) {
-        return connection.userData().get(KEY);
+        return Session.of(connection).endpointState(PusherSession.class);
     }
 
     /** Records a subscription; false when the socket already has (or is getting) this channel. */

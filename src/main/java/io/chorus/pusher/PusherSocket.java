@@ -8,16 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.ChorusConfig;
 import io.chorus.auth.UserIdentity;
-import io.chorus.hub.Dialect;
-import io.chorus.hub.IdleConnections;
-import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
+import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.protocol.CloseCodes;
-import io.chorus.transport.ChannelCapture;
-import io.chorus.transport.CommandBudget;
-import io.chorus.transport.ConnectionFailures;
-import io.chorus.transport.InboundMessages;
+import io.chorus.session.CommandBudget;
+import io.chorus.session.ConnectionFailures;
+import io.chorus.session.Endpoints;
+import io.chorus.session.InboundMessages;
+import io.chorus.session.Sessions;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -36,12 +35,11 @@ import io.vertx.core.buffer.Buffer;
  * The Pusher Channels endpoint, {@code /app/{key}}, protocol version 7 (docs/pusher.md): what pusher-js, Laravel
  * Echo and the other Pusher clients connect to. Channels are rooms ({@link PusherApp#roomOf}); messages reach the
  * socket through the rooms' backplane subscriptions, translated by {@link PusherDialect}, and what the socket
- * publishes (client events) goes to the backplane once, never delivered locally by this endpoint.
+ * publishes (client events) goes to the backplane once, never delivered locally by this endpoint. The connection's
+ * lifecycle — limits, liveness, close — is {@link Sessions}'; this class speaks the Pusher protocol over it.
  */
-@WebSocket(path = "/app/{key}", endpointId = PusherSocket.ENDPOINT_ID)
+@WebSocket(path = "/app/{key}", endpointId = Endpoints.PUSHER)
 public class PusherSocket {
-
-    public static final String ENDPOINT_ID = "pusher";
 
     private static final Logger LOG = Logger.getLogger(PusherSocket.class);
     private static final CloseReason UNKNOWN_APP = new CloseReason(4001, "App key not in this cluster");
@@ -57,19 +55,16 @@ public class PusherSocket {
     private final ChannelIndex index;
     private final ChannelEvents events;
     private final Webhooks webhooks;
-    private final LocalConnections connections;
-    private final IdleConnections idle;
+    private final Sessions sessions;
     private final long activityTimeoutSeconds;
     private final int clientEventRate;
     private final int maxChannels;
-    private final int maxConnections;
     private final ConnectionFailures failures;
     private final CommandBudget budget;
     private final ChorusMeters meters;
 
     PusherSocket(PusherApps apps, PusherDialect dialect, SocketIds socketIds, RoomRegistry rooms, ChannelIndex index,
-            ChannelEvents events, Webhooks webhooks, LocalConnections connections, IdleConnections idle,
-            ConnectionFailures failures, CommandBudget budget, ChorusMeters meters, ChorusConfig config) {
+            ChannelEvents events, Webhooks webhooks, Sessions sessions, ConnectionFailures failures, CommandBudget budget, ChorusMeters meters, ChorusConfig config) {
         this.budget = budget;
         this.meters = meters;
         this.failures = failures;
@@ -80,12 +75,10 @@ public class PusherSocket {
         this.index = index;
         this.events = events;
         this.webhooks = webhooks;
-        this.connections = connections;
-        this.idle = idle;
+        this.sessions = sessions;
         this.activityTimeoutSeconds = Math.max(1, config.pusher().activityTimeout().toSeconds());
         this.clientEventRate = config.pusher().clientEventRate();
         this.maxChannels = config.limits().maxRoomsPerConnection();
-        this.maxConnections = config.limits().maxConnections();
     }
 
     /**
@@ -94,7 +87,7 @@ public class PusherSocket {
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection, @PathParam String key) {
-        ChannelCapture.releaseUpgradeHeaders(connection);
+        Session opened = sessions.open(connection);
         var app = apps.byKey(key);
         if (app.isEmpty()) {
             return refuse(connection, UNKNOWN_APP);
@@ -106,14 +99,10 @@ public class PusherSocket {
         if (!protocol.matches("[5-7]")) {
             return refuse(connection, UNSUPPORTED_PROTOCOL);
         }
-        if (connections.count() >= maxConnections) {
+        PusherSession session = new PusherSession(app.get(), socketIds.next(), clientEventRate);
+        if (!sessions.openInDialect(opened, dialect, () -> session)) {
             return refuse(connection, PusherDialect.OVER_CAPACITY);
         }
-        PusherSession session = new PusherSession(app.get(), socketIds.next(), clientEventRate);
-        connection.userData().put(PusherSession.KEY, session);
-        connection.userData().put(Dialect.KEY, dialect);
-        connections.add(connection);
-        idle.seen(connection);
         return connection.sendText(PusherFrames.connectionEstablished(session.socketId, activityTimeoutSeconds));
     }
 
@@ -126,13 +115,14 @@ public class PusherSocket {
     /** Hands a text message to {@link #onText}, counted against the connection's inbound bound until handled. */
     @OnTextMessage
     Uni<Void> onTextMessage(String text, WebSocketConnection connection) {
-        return InboundMessages.handling(connection,
+        return InboundMessages.handling(sessions.of(connection),
                 () -> connection.isOpen() ? onText(text, connection) : Uni.createFrom().voidItem());
     }
 
     Uni<Void> onText(String text, WebSocketConnection connection) {
-        idle.seen(connection);
-        PusherSession session = PusherSession.of(connection);
+        Session opened = sessions.of(connection);
+        sessions.seen(opened);
+        PusherSession session = opened.endpointState(PusherSession.class);
         if (session == null) {
             return Uni.createFrom().voidItem(); // refused at open, closing
         }
@@ -148,7 +138,7 @@ public class PusherSocket {
         String event = frame.get("event").textValue();
         JsonNode data = dataOf(frame.get("data"));
         CommandBudget.Cost cost = costOf(event, data);
-        if (cost != null && !budget.tryPay(connection, cost)) {
+        if (cost != null && !budget.tryPay(opened, cost)) {
             meters.rateLimited();
             return overBudget(connection, event, data);
         }
@@ -250,12 +240,12 @@ public class PusherSocket {
         index.subscribed(app, channel, connection);
         String member = user;
         if (!presence) {
-            return rooms.enter(room, connection, null, null,
+            return rooms.enter(room, Session.of(connection), null, null,
                     (recovered, position) -> send(connection, PusherFrames.subscriptionSucceeded(channel)))
                     .replaceWithVoid()
                     .onFailure().recoverWithUni(failure -> subscriptionFailed(connection, session, channel, failure));
         }
-        return rooms.enter(room, connection, member, info, (recovered, position) -> {
+        return rooms.enter(room, Session.of(connection), member, info, (recovered, position) -> {
         }).chain(first -> {
             if (first) {
                 webhooks.memberAdded(app, channel, member);
@@ -300,7 +290,7 @@ public class PusherSocket {
             return Uni.createFrom().voidItem();
         }
         index.unsubscribed(session.app, channel, connection);
-        return rooms.exit(subscription.room(), connection).invoke(left -> {
+        return rooms.exit(subscription.room(), Session.of(connection)).invoke(left -> {
             if (left != null && subscription.user() != null) {
                 webhooks.memberRemoved(session.app, channel, left);
             }
@@ -350,7 +340,7 @@ public class PusherSocket {
     @OnPongMessage
     @NonBlocking // a void callback would otherwise be dispatched to a worker thread, once per pong of every connection
     void onPong(Buffer data, WebSocketConnection connection) {
-        idle.seen(connection);
+        sessions.seen(sessions.of(connection));
     }
 
     @OnBinaryMessage
@@ -366,8 +356,9 @@ public class PusherSocket {
     @OnClose
     @NonBlocking // it only updates this replica's maps and starts reactive Redis calls
     void onClose(WebSocketConnection connection) {
-        connections.remove(connection);
-        PusherSession session = PusherSession.of(connection);
+        Session closed = sessions.of(connection);
+        sessions.close(closed);
+        PusherSession session = closed.endpointState(PusherSession.class);
         if (session == null) {
             return;
         }

@@ -4,25 +4,24 @@ import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.hub.Fanout;
+import io.chorus.hub.Session;
+import io.chorus.session.UpgradeOrder;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
-import io.quarkus.websockets.next.UserData.TypedKey;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * Readies an upgrading connection's Netty pipeline for delivery:
  * <ul>
- * <li>hands its channel to {@link Fanout} (an outlet in the connection's user data), so delivery writes shared bytes
+ * <li>hands its channel to {@link Fanout} (an outlet in the connection's {@link Session}), so delivery writes shared bytes
  * straight into it on its own event loop;</li>
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
- * <li>lets go of the upgrade request's headers once the connection is open ({@link #releaseUpgradeHeaders}): Vert.x
+ * <li>lets go of the upgrade request's headers once the connection is open ({@link Session#releaseUpgradeHeaders}): Vert.x
  * keeps them for the connection's life, and websockets-next has already copied them into the connection's
  * {@code handshakeRequest()}. A browser sends a dozen; held twice, they were ~1 KiB of every idle connection.</li>
  * </ul>
@@ -33,28 +32,19 @@ import io.vertx.core.net.impl.ConnectionBase;
 @Priority(UpgradeOrder.CAPTURE)
 public class ChannelCapture implements HttpUpgradeCheck {
 
-    private static final TypedKey<MultiMap> UPGRADE_HEADERS = new TypedKey<>("chorus.upgrade-headers");
-
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        Session session = Session.at(context.userData());
         HttpConnection connection = context.httpRequest().connection();
         if (connection instanceof ConnectionBase base) {
-            context.userData().put(Fanout.OUTLET, Fanout.outletOf(base.channel()));
+            session.outlet(Fanout.outletOf(base.channel()));
             ChannelPipeline pipeline = base.channel().pipeline();
             IdleStateHandler idle = pipeline.get(IdleStateHandler.class);
             if (idle != null) {
                 pipeline.remove(idle);
             }
         }
-        context.userData().put(UPGRADE_HEADERS, context.httpRequest().headers());
+        session.upgradeHeaders(context.httpRequest().headers());
         return CheckResult.permitUpgrade();
-    }
-
-    /** Empties the upgrade request's header map, which nothing reads once the connection is open (@OnOpen). */
-    public static void releaseUpgradeHeaders(WebSocketConnection connection) {
-        MultiMap headers = connection.userData().remove(UPGRADE_HEADERS);
-        if (headers != null) {
-            headers.clear();
-        }
     }
 }

@@ -1,23 +1,14 @@
 package io.chorus.transport;
 
-import java.time.Duration;
-
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
-import io.chorus.auth.AuthenticationDeadline;
-import io.chorus.auth.Grant;
-import io.chorus.auth.Permissions;
-import io.chorus.auth.TokenExpiry;
-import io.chorus.auth.UserIdentity;
 import io.chorus.history.RecentHistory;
-import io.chorus.hub.BroadcastSubscriber;
 import io.chorus.hub.ClientFrame;
-import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
-import io.chorus.hub.LocalConnections;
 import io.chorus.hub.Publisher;
 import io.chorus.hub.RoomRegistry;
+import io.chorus.hub.Session;
 import io.chorus.hub.UserRegistry;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
@@ -28,6 +19,11 @@ import io.chorus.protocol.ErrorCode;
 import io.chorus.protocol.ProtocolException;
 import io.chorus.protocol.ReservedEvents;
 import io.chorus.protocol.ServerFrames;
+import io.chorus.session.CommandBudget;
+import io.chorus.session.ConnectionFailures;
+import io.chorus.session.Endpoints;
+import io.chorus.session.InboundMessages;
+import io.chorus.session.Sessions;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -35,7 +31,6 @@ import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
-import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.common.annotation.NonBlocking;
@@ -45,59 +40,40 @@ import io.vertx.core.buffer.Buffer;
 /**
  * The client endpoint, {@code /ws}, speaking the protocol of docs/protocol.md. It hands each message to the
  * backplane exactly once ({@link Publisher}) and never delivers locally itself: delivery, here as everywhere, comes back through the
- * backplane subscription ({@link io.chorus.hub.BroadcastSubscriber}).
+ * backplane subscription ({@link io.chorus.hub.BroadcastSubscriber}). The connection's lifecycle — admission, limits,
+ * liveness, refresh, close — is {@link Sessions}'; this class speaks the protocol over it.
  */
-@WebSocket(path = "/ws", endpointId = ChatSocket.ENDPOINT_ID)
+@WebSocket(path = "/ws", endpointId = Endpoints.NATIVE)
 public class ChatSocket {
-
-    public static final String ENDPOINT_ID = "chorus";
-
-    static final TypedKey<String> USER = TypedKey.forString("chorus.user");
 
     private static final Logger LOG = Logger.getLogger(ChatSocket.class);
     /** Messages a {@code history} without {@code limit} returns. */
     private static final int DEFAULT_HISTORY = 50;
-    private static final CloseReason INVALID_USER = new CloseReason(1008, "invalid user id");
-    private static final CloseReason INVALID_SINCE = new CloseReason(1008, "invalid since/epoch");
 
-    private final BroadcastSubscriber broadcast;
-    private final LocalConnections connections;
+    private final Sessions sessions;
     private final RoomRegistry rooms;
     private final UserRegistry users;
-    private final UserIdentity identity;
     private final Publisher publisher;
     private final ChorusMeters meters;
     private final CommandBudget budget;
-    private final ConnectionLimits limits;
     private final int maxRooms;
     private final int maxReplyBytes;
-    private final IdleConnections idle;
-    private final TokenExpiry tokenExpiry;
-    private final AuthenticationDeadline deadline;
     private final ConnectionFailures failures;
     private final RecentHistory history;
     private final ClientFrameParser parser;
     private final String replicaId;
 
-    ChatSocket(Publisher publisher, BroadcastSubscriber broadcast, LocalConnections connections, RoomRegistry rooms,
-            UserRegistry users, UserIdentity identity, ChorusMeters meters, CommandBudget budget,
-            ConnectionLimits limits, IdleConnections idle, TokenExpiry tokenExpiry, AuthenticationDeadline deadline,
-            ConnectionFailures failures, RecentHistory history, ChorusConfig config) {
+    ChatSocket(Sessions sessions, Publisher publisher, RoomRegistry rooms, UserRegistry users, ChorusMeters meters,
+            CommandBudget budget, ConnectionFailures failures, RecentHistory history, ChorusConfig config) {
+        this.sessions = sessions;
         this.history = history;
-        this.deadline = deadline;
         this.failures = failures;
-        this.idle = idle;
-        this.tokenExpiry = tokenExpiry;
         this.meters = meters;
         this.budget = budget;
-        this.limits = limits;
         this.maxRooms = config.limits().maxRoomsPerConnection();
         this.maxReplyBytes = config.limits().maxReplyBytes();
-        this.broadcast = broadcast;
-        this.connections = connections;
         this.rooms = rooms;
         this.users = users;
-        this.identity = identity;
         this.publisher = publisher;
         this.parser = new ClientFrameParser(config.limits().maxJsonDepth());
         this.replicaId = config.replicaId();
@@ -109,52 +85,25 @@ public class ChatSocket {
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
-        ChannelCapture.releaseUpgradeHeaders(connection);
-        idle.seen(connection);
-        if (identity.awaitsToken(connection)) {
-            CloseReason full = limits.awaiting(connection);
-            if (full != null) {
-                return connection.close(full);
-            }
-            deadline.arm(connection);
-            return Uni.createFrom().voidItem();
+        Session session = sessions.open(connection);
+        if (sessions.awaitsToken(session)) {
+            CloseReason full = sessions.awaitToken(session);
+            return full != null ? connection.close(full) : Uni.createFrom().voidItem();
         }
-        return admit(connection);
+        return admit(session);
     }
 
     /**
-     * Registers the connection (its user's direct-message channel, online presence, the broadcast group), sends
-     * {@code welcome}, then — when the client asked to recover from a broadcast position ({@code since} and
-     * {@code epoch} query parameters) — the broadcasts it missed, then live ones.
+     * Admits the session ({@link Sessions#admit}) and sends {@code welcome}, then — when the client asked to recover
+     * from a broadcast position ({@code since} and {@code epoch} query parameters) — the broadcasts it missed, then
+     * live ones.
      */
-    private Uni<Void> admit(WebSocketConnection connection) {
-        var user = identity.identify(connection);
-        if (user.isEmpty()) {
-            return connection.close(INVALID_USER);
-        }
-        var since = Resumption.since(connection.handshakeRequest().query());
-        if (since.isEmpty()) {
-            return connection.close(INVALID_SINCE);
-        }
-        CloseReason overLimit = limits.opened(connection, user.get());
-        if (overLimit != null) {
-            return connection.close(overLimit);
-        }
-        connection.userData().put(USER, user.get());
-        tokenExpiry.watch(connection);
-        Duration wait = broadcast.waitForBackplane();
-        return users.connect(connection, user.get(), wait)
-                .chain(() -> broadcast.add(connection, since.get().orElse(null), wait, (recovered, position) -> connection
-                        .sendText(ServerFrames.welcome(replicaId, connection.id(), user.get(), recovered, position))
-                        .subscribe().with(ok -> {
-                        }, failure -> LOG.debugf("welcome not sent to %s: %s", connection.id(), failure))))
-                .onTermination().invoke(() -> {
-                    if (connection.isOpen()) {
-                        connections.add(connection);
-                    } else {
-                        onClose(connection); // closed while opening: @OnClose may have run before registration ended
-                    }
-                });
+    private Uni<Void> admit(Session session) {
+        WebSocketConnection connection = session.connection();
+        return sessions.admit(session, (user, recovered, position) -> connection
+                .sendText(ServerFrames.welcome(replicaId, connection.id(), user, recovered, position))
+                .subscribe().with(ok -> {
+                }, failure -> LOG.debugf("welcome not sent to %s: %s", connection.id(), failure)));
     }
 
     /**
@@ -163,13 +112,14 @@ public class ChatSocket {
      */
     @OnTextMessage
     Uni<Void> onTextMessage(String text, WebSocketConnection connection) {
-        return InboundMessages.handling(connection,
+        return InboundMessages.handling(sessions.of(connection),
                 () -> connection.isOpen() ? onText(text, connection) : Uni.createFrom().voidItem());
     }
 
     Uni<Void> onText(String text, WebSocketConnection connection) {
-        idle.seen(connection);
-        String user = connection.userData().get(USER);
+        Session session = sessions.of(connection);
+        sessions.seen(session);
+        String user = session.user();
         ClientCommand command;
         try {
             command = parser.parse(text);
@@ -181,14 +131,14 @@ public class ChatSocket {
             return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
         if (user == null) {
-            return authenticate(command, connection);
+            return authenticate(command, session);
         }
-        if (!budget.tryPay(connection, costOf(command))) {
+        if (!budget.tryPay(session, costOf(command))) {
             meters.rateLimited();
             return connection.sendText(ServerFrames.error(ErrorCode.RATE_LIMITED,
                     "too many commands: this one was dropped", command.ref()));
         }
-        String refusal = identity.permissionsOf(connection).refusal(command);
+        String refusal = session.permissions().refusal(command);
         if (refusal == null) {
             refusal = reservedEventOf(command);
         }
@@ -196,8 +146,8 @@ public class ChatSocket {
             meters.refused(Refusal.FORBIDDEN);
             return connection.sendText(ServerFrames.error(ErrorCode.FORBIDDEN, refusal, command.ref()));
         }
-        if (command instanceof ClientCommand.Join join && rooms.roomCountOf(connection) >= maxRooms
-                && !rooms.isIn(join.room(), connection)) {
+        if (command instanceof ClientCommand.Join join && rooms.roomCountOf(session) >= maxRooms
+                && !rooms.isIn(join.room(), session)) {
             meters.refused(Refusal.ROOMS_PER_CONNECTION);
             return connection.sendText(ServerFrames.error(ErrorCode.TOO_MANY_ROOMS,
                     "already in " + maxRooms + " rooms", join.ref()));
@@ -219,23 +169,23 @@ public class ChatSocket {
                     .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
                     .subscribe().with(ok -> {
                     }, failure -> LOG.debugf("joined not sent to %s: %s", connection.id(), failure));
-            return rooms.join(join.room(), connection, user, join.since(),
-                    identity.permissionsOf(connection).maySeePresence(join.room()), reply)
+            return rooms.join(join.room(), session, user, join.since(),
+                    session.permissions().maySeePresence(join.room()), reply)
                     .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(
                             ErrorCode.BACKPLANE_UNAVAILABLE, "could not join " + join.room() + ": the backplane is unavailable",
                             join.ref())));
         } else if (command instanceof ClientCommand.Leave leave) {
-            return rooms.leave(leave.room(), connection)
+            return rooms.leave(leave.room(), session)
                     .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
         } else if (command instanceof ClientCommand.ListMembers list) {
             return answer(connection, list.ref(), "presence", rooms.members(list.room())
                     .map(members -> ServerFrames.members(list.room(), members.users(), list.ref())));
         } else if (command instanceof ClientCommand.Refresh refresh) {
-            return tokenExpiry.refresh(connection, user, refresh.token()).onItemOrFailure().transformToUni(
-                    (verified, failure) -> failure != null
+            return sessions.refresh(session, refresh.token()).onItemOrFailure().transformToUni(
+                    (refreshed, failure) -> failure != null
                             ? connection.sendText(ServerFrames.error(ErrorCode.INVALID_TOKEN, failure.getMessage(), refresh.ref()))
-                            : regrant(connection, user, verified.grant())
-                                    .chain(() -> connection.sendText(ServerFrames.refreshed(verified.expires(), refresh.ref()))));
+                            : removed(connection, refreshed.removedFrom())
+                                    .chain(() -> connection.sendText(ServerFrames.refreshed(refreshed.expires(), refresh.ref()))));
         } else if (command instanceof ClientCommand.ListOnline list) {
             return answer(connection, list.ref(), "presence", users.online()
                     .map(online -> ServerFrames.online(online.count(), online.users(), list.ref())));
@@ -279,19 +229,13 @@ public class ChatSocket {
     }
 
     /**
-     * Applies a refreshed token's grant: from now on its permissions decide, and the connection leaves — with a
-     * {@code left} event whose {@code reason} is {@code forbidden} — every room the new grant no longer lets it be in,
-     * or no longer lets it see the presence of (it may join again, without presence).
+     * Tells the client, with a {@code left} event whose {@code reason} is {@code forbidden}, of each room a refreshed
+     * token's grant took it out of ({@link Sessions#refresh}).
      */
-    private Uni<Void> regrant(WebSocketConnection connection, String user, Grant grant) {
-        Permissions before = identity.regrant(connection, user, grant);
-        Permissions now = identity.permissionsOf(connection);
+    private static Uni<Void> removed(WebSocketConnection connection, java.util.List<String> rooms) {
         Uni<Void> done = Uni.createFrom().voidItem();
-        for (String room : rooms.roomsOf(connection)) {
-            if (!now.mayJoin(room) || (before.maySeePresence(room) && !now.maySeePresence(room))) {
-                done = done.chain(() -> rooms.leave(room, connection))
-                        .chain(() -> connection.sendText(ServerFrames.removed(room, ErrorCode.FORBIDDEN.wire())));
-            }
+        for (String room : rooms) {
+            done = done.chain(() -> connection.sendText(ServerFrames.removed(room, ErrorCode.FORBIDDEN.wire())));
         }
         return done;
     }
@@ -301,19 +245,19 @@ public class ChatSocket {
      * admits the connection ({@code welcome} follows); anything else closes it with 4003. Frames sent after it wait
      * until the connection is admitted (inbound frames are handled one at a time).
      */
-    private Uni<Void> authenticate(ClientCommand command, WebSocketConnection connection) {
-        if (!(command instanceof ClientCommand.Authenticate auth) || !identity.awaitsToken(connection)) {
+    private Uni<Void> authenticate(ClientCommand command, Session session) {
+        WebSocketConnection connection = session.connection();
+        if (!(command instanceof ClientCommand.Authenticate auth) || !sessions.awaitsToken(session)) {
             meters.refused(Refusal.AUTHENTICATION);
             return connection.close(CloseCodes.NOT_AUTHENTICATED);
         }
-        deadline.disarm(connection);
-        return identity.authenticate(connection, auth.token()).onItemOrFailure().transformToUni((user, failure) -> {
+        return sessions.authenticate(session, auth.token()).onItemOrFailure().transformToUni((user, failure) -> {
             if (failure != null) {
                 LOG.debugf("Refused an auth frame on %s: %s", connection.id(), failure.getMessage());
                 meters.refused(Refusal.AUTHENTICATION);
                 return connection.close(CloseCodes.NOT_AUTHENTICATED);
             }
-            return connection.isOpen() ? admit(connection) : Uni.createFrom().voidItem();
+            return connection.isOpen() ? admit(session) : Uni.createFrom().voidItem();
         });
     }
 
@@ -341,7 +285,7 @@ public class ChatSocket {
     @OnPongMessage
     @NonBlocking // a void callback would otherwise be dispatched to a worker thread, once per pong of every connection
     void onPong(Buffer data, WebSocketConnection connection) {
-        idle.seen(connection);
+        sessions.seen(sessions.of(connection));
     }
 
     @OnBinaryMessage
@@ -357,15 +301,6 @@ public class ChatSocket {
     @OnClose
     @NonBlocking // it only updates this replica's maps and starts reactive Redis calls
     void onClose(WebSocketConnection connection) {
-        deadline.disarm(connection);
-        connections.remove(connection);
-        limits.closed(connection);
-        tokenExpiry.forget(connection);
-        broadcast.remove(connection);
-        String user = connection.userData().get(USER);
-        if (user != null) {
-            rooms.leaveAll(connection);
-            users.disconnect(connection, user);
-        }
+        sessions.close(sessions.of(connection));
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import io.chorus.hub.Fanout;
+import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.netty.buffer.ByteBuf;
@@ -42,7 +43,7 @@ import io.netty.util.ReferenceCountUtil;
  * resumes as the endpoint reports messages handled ({@link #handled}). A client can thus make the server hold at most
  * those bounds plus one socket read, never an unbounded queue.
  */
-final class FrameGuard extends ChannelDuplexHandler {
+final class FrameGuard extends ChannelDuplexHandler implements Session.InboundBound {
 
     static final String NAME = "chorus-frame-guard";
     static final long CLOSE_GRACE_MILLIS = 1000;
@@ -77,7 +78,8 @@ final class FrameGuard extends ChannelDuplexHandler {
     }
 
     /** The endpoint finished handling the oldest text message it was handed; from any thread. */
-    void handled() {
+    @Override
+    public void handled() {
         ChannelHandlerContext ctx = context;
         if (ctx == null) {
             return;

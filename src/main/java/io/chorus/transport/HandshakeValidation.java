@@ -7,6 +7,7 @@ import jakarta.inject.Singleton;
 
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
+import io.chorus.session.UpgradeOrder;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpVersion;

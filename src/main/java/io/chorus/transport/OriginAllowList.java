@@ -9,7 +9,8 @@ import jakarta.inject.Singleton;
 import io.chorus.ChorusConfig;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
-import io.chorus.pusher.PusherSocket;
+import io.chorus.session.Endpoints;
+import io.chorus.session.UpgradeOrder;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -42,6 +43,6 @@ class OriginAllowList implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
+        return Endpoints.isClient(endpointId);
     }
 }

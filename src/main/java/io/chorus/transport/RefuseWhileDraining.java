@@ -4,7 +4,8 @@ import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
 import io.chorus.hub.Draining;
-import io.chorus.pusher.PusherSocket;
+import io.chorus.session.Endpoints;
+import io.chorus.session.UpgradeOrder;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -26,6 +27,6 @@ class RefuseWhileDraining implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
+        return Endpoints.isClient(endpointId);
     }
 }

@@ -7,8 +7,10 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.hub.Fanout;
+import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
-import io.chorus.pusher.PusherSocket;
+import io.chorus.session.Endpoints;
+import io.chorus.session.UpgradeOrder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -61,12 +63,13 @@ class StrictFramePipeline implements HttpUpgradeCheck {
             Channel channel = base.channel();
             ChannelPipeline pipeline = channel.pipeline();
             if (pipeline.get(FrameGuard.NAME) == null && pipeline.get(VERTX_HANDLER) != null) {
-                FrameGuard guard = new FrameGuard(meters, context.userData().get(Fanout.OUTLET), maxInboundMessages,
+                Session session = Session.at(context.userData());
+                FrameGuard guard = new FrameGuard(meters, session.outlet(), maxInboundMessages,
                         maxInboundBytes);
                 pipeline.addBefore(VERTX_HANDLER, FrameGuard.NAME, guard);
                 pipeline.addBefore(FrameGuard.NAME, UTF8_VALIDATOR, new Utf8FrameValidator(false));
                 channel.config().setWriteBufferWaterMark(waterMark);
-                context.userData().put(InboundMessages.GUARD, guard);
+                session.inbound(guard);
             }
         } else {
             LOG.debugf("No strict frame handling for a %s connection", connection.getClass().getName());
@@ -76,6 +79,6 @@ class StrictFramePipeline implements HttpUpgradeCheck {
 
     @Override
     public boolean appliesTo(String endpointId) {
-        return ChatSocket.ENDPOINT_ID.equals(endpointId) || PusherSocket.ENDPOINT_ID.equals(endpointId);
+        return Endpoints.isClient(endpointId);
     }
 }

@@ -49,7 +49,9 @@ class LocalGroupsTest {
     private final AtomicLong clock = new AtomicLong();
     private final Gated history = new Gated(LocalHistoryClock.create(lossy, Duration.ofHours(1), clock));
     private final BackplaneTraffic traffic = new BackplaneTraffic(new SimpleMeterRegistry());
-    private final LocalGroups<Member> rooms = new LocalGroups<>(new LocalBackplane(broker), traffic, new Recording(), room -> "room:" + room, StreamName::room,
+    private final Recording recording = new Recording();
+    private final LocalGroups<Member> rooms = new LocalGroups<>(new LocalBackplane(broker), traffic, recording,
+            room -> "room:" + room, StreamName::room,
             new SharedReads(history, 200, 1000), Duration.ofSeconds(1));
 
     @Test
@@ -185,6 +187,57 @@ class LocalGroupsTest {
         assertEquals(2, traffic.rejectedCount());
     }
 
+    @Test
+    void aLiveMessageIsHandedToEachEventLoopOnceWithThatLoopsMembers() {
+        Member a = join(new Member("a", "loop-1"), null);
+        Member b = join(new Member("b", "loop-1"), null);
+        Member c = join(new Member("c", "loop-2"), null);
+        recording.handOvers.clear();
+        publish(1);
+        assertEquals(1, recording.handOvers.size(), "one hand-over for the message");
+        List<MembersByLoop.Part<Member>> parts = recording.handOvers.get(0);
+        assertEquals(java.util.Set.of("loop-1", "loop-2"),
+                parts.stream().map(MembersByLoop.Part::loop).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(3, parts.stream().mapToInt(part -> part.members().size()).sum());
+        for (Member member : List.of(a, b, c)) {
+            assertEquals(offsets(1, 1), member.offsets(), member.name);
+        }
+    }
+
+    @Test
+    void aMemberThatLeavesWhileCatchingUpIsAnsweredAndWrittenNothingMore() {
+        Member bystander = join(new Member("x"), null);
+        publish(2);
+        history.close();
+        Member leaver = new Member("l");
+        CompletableFuture<LocalGroups.Joined> joining = start(rooms.add(ROOM, leaver, position(1), true, leaver.answers()));
+        publish(2); // held for it
+        rooms.remove(ROOM, leaver);
+        history.open();
+        await(joining);
+        publish(1);
+        assertEquals(List.of("joined recovered=true"), leaver.frames);
+        assertEquals(java.util.Set.of(), rooms.groupsOf(leaver));
+        assertEquals(offsets(1, 5), bystander.offsets());
+    }
+
+    @Test
+    void aJoinerHoldingWhileTheBackplaneLosesAMessageGetsEveryMessageOnceInOrder() {
+        Member bystander = join(new Member("x"), null);
+        publish(2);
+        history.close();
+        Member joiner = new Member("a");
+        CompletableFuture<LocalGroups.Joined> joining = start(rooms.add(ROOM, joiner, position(1), true, joiner.answers()));
+        lossy.dropNext();
+        publish(3); // 3 is lost live; 4 starts a refill, which waits for history like the join's read
+        history.open();
+        await(joining);
+        publish(1);
+        assertEquals(offsets(1, 6), bystander.offsets());
+        assertEquals(offsets(2, 6), joiner.offsets());
+        assertEquals(0, count(joiner.frames, ServerFrames::isGap) + count(bystander.frames, ServerFrames::isGap));
+    }
+
     // --- the stage
 
     private Member join(Member member, StreamPosition since) {
@@ -239,11 +292,17 @@ class LocalGroupsTest {
     /** A member that records every frame written to it, and its answers among them. */
     static final class Member {
         final String name;
+        final Object loop;
         final List<String> frames = new CopyOnWriteArrayList<>();
         volatile String answerWithPosition;
 
         Member(String name) {
+            this(name, null);
+        }
+
+        Member(String name, Object loop) {
             this.name = name;
+            this.loop = loop;
         }
 
         JoinReply answers() {
@@ -265,15 +324,24 @@ class LocalGroupsTest {
         }
     }
 
+    /** Writes by recording, and keeps each native hand-over: the parts, one per event loop. */
     private static final class Recording implements GroupDelivery<Member> {
+        final List<List<MembersByLoop.Part<Member>>> handOvers = new CopyOnWriteArrayList<>();
+
         @Override
-        public void writeNative(Collection<Member> members, String frame) {
-            members.forEach(member -> member.frames.add(frame));
+        public Object loopOf(Member member) {
+            return member.loop;
+        }
+
+        @Override
+        public void writeNative(List<MembersByLoop.Part<Member>> parts, String frame) {
+            handOvers.add(parts);
+            parts.forEach(part -> write(ROOM, part.members(), frame));
         }
 
         @Override
         public void write(String group, Collection<Member> members, String frame) {
-            writeNative(members, frame);
+            members.forEach(member -> member.frames.add(frame));
         }
 
         @Override

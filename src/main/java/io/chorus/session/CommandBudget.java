@@ -1,10 +1,9 @@
-package io.chorus.transport;
+package io.chorus.session;
 
 import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
-import io.quarkus.websockets.next.UserData.TypedKey;
-import io.quarkus.websockets.next.WebSocketConnection;
+import io.chorus.hub.Session;
 
 /**
  * One budget per connection, for every command of both endpoints ({@code /ws} and the Pusher {@code /app/{key}}): a
@@ -52,8 +51,6 @@ public class CommandBudget {
         }
     }
 
-    private static final TypedKey<TokenBucket> BUCKET = new TypedKey<>("chorus.command-budget");
-
     private final int rate;
     private final int burst;
 
@@ -63,12 +60,7 @@ public class CommandBudget {
     }
 
     /** Takes the command's cost from the connection's budget; false (taking nothing) when the budget cannot pay. */
-    public boolean tryPay(WebSocketConnection connection, Cost cost) {
-        TokenBucket bucket = connection.userData().get(BUCKET);
-        if (bucket == null) {
-            bucket = new TokenBucket(rate, burst);
-            connection.userData().put(BUCKET, bucket);
-        }
-        return bucket.tryTake(cost.units());
+    public boolean tryPay(Session session, Cost cost) {
+        return session.budget(rate, burst).tryTake(cost.units());
     }
 }

@@ -1,4 +1,4 @@
-package io.chorus.transport;
+package io.chorus.session;
 
 import jakarta.inject.Singleton;
 

@@ -1,4 +1,4 @@
-package io.chorus.transport;
+package io.chorus.hub;
 
 /**
  * A token bucket: {@code perSecond} tokens a second on average, at most {@code burst} at once; it starts full. Taking

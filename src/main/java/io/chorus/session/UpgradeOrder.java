@@ -1,25 +1,25 @@
-package io.chorus.transport;
+package io.chorus.session;
 
 /**
  * The order the upgrade checks run in ({@code @Priority}; higher first, the first refusal ends the upgrade): the
  * cheap, stateless refusals first, the pipeline changes last, once every check has passed, so that a refused upgrade
- * leaves its connection as an ordinary HTTP connection (closed after the refusal: {@link RefusedUpgrades}).
+ * leaves its connection as an ordinary HTTP connection (closed after the refusal: {@code transport.RefusedUpgrades}).
  */
 public final class UpgradeOrder {
 
-    /** {@link HandshakeValidation}: HTTP/1.1 and a well-formed {@code Sec-WebSocket-Key}, else 400. */
+    /** {@code transport.HandshakeValidation}: HTTP/1.1 and a well-formed {@code Sec-WebSocket-Key}, else 400. */
     public static final int HANDSHAKE = 500;
-    /** {@link RefuseWhileDraining}: 503. */
+    /** {@code transport.RefuseWhileDraining}: 503. */
     public static final int DRAINING = 400;
-    /** {@link OriginAllowList}: 403. */
+    /** {@code transport.OriginAllowList}: 403. */
     public static final int ORIGIN = 300;
     /** {@code auth.TokenAuthentication}: 401. */
     public static final int AUTHENTICATION = 200;
     /** {@link ConnectionLimits}: 503 or 429 (after authentication: it counts per user). */
     public static final int LIMITS = 100;
-    /** {@link ChannelCapture}: hands the channel to delivery, removes the HTTP idle handler. */
+    /** {@code transport.ChannelCapture}: hands the channel to delivery, removes the HTTP idle handler. */
     public static final int CAPTURE = 20;
-    /** {@link StrictFramePipeline}: adds the frame guard (it takes the outlet ChannelCapture made). */
+    /** {@code transport.StrictFramePipeline}: adds the frame guard (it takes the outlet ChannelCapture made). */
     public static final int PIPELINE = 10;
 
     private UpgradeOrder() {

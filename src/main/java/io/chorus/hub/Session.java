@@ -1,0 +1,273 @@
+package io.chorus.hub;
+
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+import io.chorus.auth.Grant;
+import io.chorus.auth.Permissions;
+import io.quarkus.websockets.next.HandshakeRequest;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.MultiMap;
+
+/**
+ * Chorus's state of one client connection, either endpoint: who it is and what it may do, which protocol it speaks,
+ * where its frames go, what it may still spend, when it was last heard from, and the timers that may end it. One
+ * object per connection, made at the upgrade (the upgrade checks fill in what they learn) and found again with one
+ * lookup ({@link #of}); the lifecycle ({@code session.Sessions}) and the hub work on it, never on the framework's
+ * user data. Plain fields: most are written once on the connection's event loop before others read them; what
+ * another thread reads is volatile, and the two timers change under the session's monitor (no callback runs there).
+ */
+public final class Session {
+
+    /** The only key Chorus keeps in a connection's user data. */
+    private static final TypedKey<Session> KEY = new TypedKey<>("chorus.session");
+    private static final AtomicIntegerFieldUpdater<Session> PENDING = AtomicIntegerFieldUpdater.newUpdater(Session.class,
+            "pendingFrames");
+
+    /** The timers that can end a session. */
+    public enum Timer {
+        /** {@code chorus.auth.handshake-timeout}: the {@code auth} frame must come before. */
+        AUTH_DEADLINE,
+        /** The token's expiry. */
+        TOKEN_EXPIRY
+    }
+
+    /** The inbound bound of the connection's pipeline, told when the endpoint has handled a message. */
+    public interface InboundBound {
+        void handled();
+    }
+
+    // set at the upgrade, before the connection exists
+    private Fanout.Outlet outlet;
+    private InboundBound inbound;
+    private MultiMap upgradeHeaders;
+    private String tokenUser;
+    private volatile long tokenExpires;
+    private Grant grant;
+
+    private volatile WebSocketConnection connection;
+    private volatile String user;
+    private volatile Permissions permissions;
+    private volatile Dialect dialect;
+    private volatile Object endpointState;
+    private TokenBucket budget; // made at the first command, on the connection's loop
+    private volatile long lastSeen = System.nanoTime();
+    private volatile int pendingFrames; // frames sent through sendText not yet written (connections without an outlet)
+    private long authDeadline; // vert.x timer ids, 0: none (under this monitor)
+    private long expiryTimer;
+    private volatile boolean counted; // counted against chorus.limits.max-connections
+    private volatile String countedAs; // the user counted against chorus.limits.max-connections-per-user, or null
+
+    private Session() {
+    }
+
+    /** The session being made for an upgrading connection (the upgrade checks run one after another). */
+    public static Session at(UserData upgrade) {
+        Session session = upgrade.get(KEY);
+        if (session == null) {
+            session = new Session();
+            upgrade.put(KEY, session);
+        }
+        return session;
+    }
+
+    /** The session of an open connection; made now when no upgrade check made one. */
+    public static Session of(WebSocketConnection connection) {
+        Session session = at(connection.userData());
+        if (session.connection == null) {
+            session.connection = connection;
+        }
+        return session;
+    }
+
+    public WebSocketConnection connection() {
+        return connection;
+    }
+
+    public String id() {
+        return connection.id();
+    }
+
+    public HandshakeRequest handshake() {
+        return connection.handshakeRequest();
+    }
+
+    public Fanout.Outlet outlet() {
+        return outlet;
+    }
+
+    public void outlet(Fanout.Outlet outlet) {
+        this.outlet = outlet;
+    }
+
+    public InboundBound inbound() {
+        return inbound;
+    }
+
+    public void inbound(InboundBound inbound) {
+        this.inbound = inbound;
+    }
+
+    /** Keeps the upgrade request's headers until {@link #releaseUpgradeHeaders}. */
+    public void upgradeHeaders(MultiMap headers) {
+        this.upgradeHeaders = headers;
+    }
+
+    /** Empties the upgrade request's header map, which nothing reads once the connection is open. */
+    public void releaseUpgradeHeaders() {
+        MultiMap headers = upgradeHeaders;
+        upgradeHeaders = null;
+        if (headers != null) {
+            headers.clear();
+        }
+    }
+
+    /** What a verified token says: its user, expiry (seconds since the epoch, 0: never) and grant. */
+    public void token(String user, long expires, Grant grant) {
+        this.tokenUser = user;
+        this.tokenExpires = expires;
+        this.grant = grant;
+    }
+
+    /** The user of the verified token, or null (none yet). */
+    public String tokenUser() {
+        return tokenUser;
+    }
+
+    public long tokenExpires() {
+        return tokenExpires;
+    }
+
+    public void tokenExpires(long expires) {
+        this.tokenExpires = expires;
+    }
+
+    /** The token's grant, taken once (it becomes the permissions). */
+    public Grant takeGrant() {
+        Grant taken = grant;
+        grant = null;
+        return taken;
+    }
+
+    /** The admitted user, or null (not admitted yet, or a Pusher connection). */
+    public String user() {
+        return user;
+    }
+
+    public void user(String user) {
+        this.user = user;
+    }
+
+    public Permissions permissions() {
+        return permissions;
+    }
+
+    /** Replaces the permissions; answers the ones before. */
+    public Permissions permissions(Permissions permissions) {
+        Permissions before = this.permissions;
+        this.permissions = permissions;
+        return before;
+    }
+
+    /** The protocol the connection speaks, when not the native one; null: native. */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public void dialect(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** The endpoint's own state of the connection (the Pusher endpoint's), or null. */
+    public <T> T endpointState(Class<T> type) {
+        Object state = endpointState;
+        return type.isInstance(state) ? type.cast(state) : null;
+    }
+
+    public void endpointState(Object state) {
+        this.endpointState = state;
+    }
+
+    /** The connection's command budget, made with this rate and burst the first time. */
+    public TokenBucket budget(double perSecond, double burst) {
+        TokenBucket bucket = budget;
+        if (bucket == null) {
+            synchronized (this) {
+                bucket = budget;
+                if (bucket == null) {
+                    bucket = new TokenBucket(perSecond, burst);
+                    budget = bucket;
+                }
+            }
+        }
+        return bucket;
+    }
+
+    /** Something arrived from the connection (a frame or a pong). */
+    public void seen() {
+        lastSeen = System.nanoTime();
+    }
+
+    /** When something last arrived from the connection, {@link System#nanoTime()}. */
+    public long lastSeen() {
+        return lastSeen;
+    }
+
+    /** One more frame sent through {@code sendText}; the number now pending. */
+    int framePending() {
+        return PENDING.incrementAndGet(this);
+    }
+
+    void frameDone() {
+        PENDING.decrementAndGet(this);
+    }
+
+    /** Arms a timer in place of the one before; answers the one before (0: none), for the caller to cancel. */
+    public synchronized long armed(Timer timer, long id) {
+        long previous = timer == Timer.AUTH_DEADLINE ? authDeadline : expiryTimer;
+        set(timer, id);
+        return previous;
+    }
+
+    /** Forgets the timer when it is still the one armed; true then (it may fire). */
+    public synchronized boolean firing(Timer timer, long id) {
+        long armed = timer == Timer.AUTH_DEADLINE ? authDeadline : expiryTimer;
+        if (armed != id || id == 0) {
+            return false;
+        }
+        set(timer, 0);
+        return true;
+    }
+
+    /** Disarms the timer; answers its id (0: none), for the caller to cancel. */
+    public synchronized long disarmed(Timer timer) {
+        return armed(timer, 0);
+    }
+
+    private void set(Timer timer, long id) {
+        if (timer == Timer.AUTH_DEADLINE) {
+            authDeadline = id;
+        } else {
+            expiryTimer = id;
+        }
+    }
+
+    /** Whether the session counts against {@code chorus.limits.max-connections}. */
+    public boolean counted() {
+        return counted;
+    }
+
+    public void counted(boolean counted) {
+        this.counted = counted;
+    }
+
+    /** The user this session counts against {@code chorus.limits.max-connections-per-user} for, or null. */
+    public String countedAs() {
+        return countedAs;
+    }
+
+    public void countedAs(String user) {
+        this.countedAs = user;
+    }
+}
