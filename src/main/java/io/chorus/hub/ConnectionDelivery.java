@@ -36,9 +36,9 @@ final class ConnectionDelivery implements GroupDelivery<Session> {
     }
 
     @Override
-    public void replay(String group, Session member, String frame) {
+    public void replay(String group, Session member, String frame, String except) {
         if (translates(member)) {
-            write(group, List.of(member), frame);
+            write(group, List.of(member), frame, except);
             return;
         }
         fanout.write(List.of(member), replayed.computeIfAbsent(frame, Fanout.Frame::new));
@@ -58,7 +58,7 @@ final class ConnectionDelivery implements GroupDelivery<Session> {
     }
 
     @Override
-    public void write(String group, Collection<Session> members, String frame) {
+    public void write(String group, Collection<Session> members, String frame, String except) {
         List<Session> natives = new ArrayList<>(members.size());
         Map<Dialect, Translated> translated = null; // most frames have no dialect recipient
         for (Session session : members) {
@@ -71,7 +71,7 @@ final class ConnectionDelivery implements GroupDelivery<Session> {
                 translated = new HashMap<>(2);
             }
             Translated in = translated.computeIfAbsent(spoken,
-                    dialect -> new Translated(dialect.translate(group, frame), new ArrayList<>()));
+                    dialect -> new Translated(dialect.translate(group, frame, except), new ArrayList<>()));
             if (in.translation() != null && spoken.accepts(session, group, in.translation())) {
                 in.recipients().add(session);
             }

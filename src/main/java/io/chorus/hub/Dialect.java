@@ -17,8 +17,11 @@ public interface Dialect {
     record Translation(String text, Object skip) {
     }
 
-    /** The native room frame in this dialect, or null when the dialect has nothing to say for it. */
-    Translation translate(String room, String frame);
+    /**
+     * The native room frame in this dialect, or null when the dialect has nothing to say for it. {@code except} is the
+     * Pusher socket its envelope names as one that must not receive it (docs/backplane.md), or null.
+     */
+    Translation translate(String room, String frame, String except);
 
     /** Whether this connection receives the translation (a dialect may keep an event from the one that caused it). */
     boolean accepts(Session session, String room, Translation translation);

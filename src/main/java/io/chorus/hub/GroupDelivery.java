@@ -22,15 +22,18 @@ interface GroupDelivery<M> {
      */
     void writeNative(List<MembersByLoop.Part<M>> parts, String frame);
 
-    /** Writes the frame of group {@code group} to these members, each in its own protocol (translated when needed). */
-    void write(String group, Collection<M> members, String frame);
+    /**
+     * Writes the frame of group {@code group} to these members, each in its own protocol (translated when needed).
+     * {@code except} is the envelope's Pusher socket that must not receive it (null: none), for a dialect to heed.
+     */
+    void write(String group, Collection<M> members, String frame, String except);
 
     /**
      * Writes a stored frame (from history) to one member catching up. Members recovering the same stretch of a stream
      * get the very same frame objects from one shared read: an implementation may encode each of them once.
      */
-    default void replay(String group, M member, String frame) {
-        write(group, List.of(member), frame);
+    default void replay(String group, M member, String frame, String except) {
+        write(group, List.of(member), frame, except);
     }
 
     /** Whether the member speaks a dialect, so that frames for it must go through {@link #write}. */

@@ -129,8 +129,11 @@ final class LocalGroups<M> {
         }
     }
 
-    /** A frame for one member: a message (at its position), a gap (at the position it moves to), or a presence event. */
-    private record Held(String frame, StreamPosition at, boolean gap) {
+    /**
+     * A frame for one member: a message (at its position), a gap (at the position it moves to), or a presence event;
+     * {@code except}: the envelope's Pusher socket that must not receive it (null: none).
+     */
+    private record Held(String frame, StreamPosition at, boolean gap, String except) {
     }
 
     /**
@@ -284,10 +287,10 @@ final class LocalGroups<M> {
                 recovered = since == null ? null : read.recoverable();
                 announced = since == null || read.recoverable() ? read.top() : read.from();
             } else if (!read.recoverable()) {
-                missed.add(new Held(ServerFrames.gap(roomOf(group), read.from()), read.from(), true));
+                missed.add(new Held(ServerFrames.gap(roomOf(group), read.from()), read.from(), true, null));
             }
             for (Envelope message : read.messages()) {
-                missed.add(new Held(ClientFrame.of(message), message.position(), false));
+                missed.add(new Held(ClientFrame.of(message), message.position(), false, message.except()));
             }
             reached = read.end();
             synchronized (group) {
@@ -316,9 +319,9 @@ final class LocalGroups<M> {
             answer.send(recovered, announced);
             for (Held frame : missed) {
                 if (frame.gap()) {
-                    writeTo(group, member, frame.frame());
+                    writeTo(group, member, frame.frame(), null);
                 } else {
-                    delivery.replay(group.name, member, frame.frame());
+                    delivery.replay(group.name, member, frame.frame(), frame.except());
                 }
             }
             StreamPosition at = writeHeld(reached);
@@ -335,25 +338,25 @@ final class LocalGroups<M> {
         private StreamPosition writeHeld(StreamPosition at) {
             for (Held held : joiner.held) {
                 if (held.at() == null) {
-                    writeTo(group, member, held.frame()); // a presence event
+                    writeTo(group, member, held.frame(), null); // a presence event
                 } else if (held.gap()) {
                     if (at == null || !held.at().epoch().equals(at.epoch()) || held.at().offset() > at.offset()) {
-                        writeTo(group, member, held.frame());
+                        writeTo(group, member, held.frame(), held.except());
                         at = held.at();
                     }
                 } else if (at == null || held.at().epoch().equals(at.epoch())) {
                     if (at == null || held.at().offset() > at.offset()) {
                         if (at != null && held.at().offset() > at.offset() + 1) {
-                            writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at())));
+                            writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at())), null);
                         }
-                        writeTo(group, member, held.frame());
+                        writeTo(group, member, held.frame(), held.except());
                         at = held.at();
                     }
                 } else {
                     if (!(at.epoch().isEmpty() && held.at().offset() == 1)) {
-                        writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at()))); // another epoch, unannounced
+                        writeTo(group, member, ServerFrames.gap(roomOf(group), before(held.at())), null); // another epoch, unannounced
                     }
-                    writeTo(group, member, held.frame());
+                    writeTo(group, member, held.frame(), held.except());
                     at = held.at();
                 }
             }
@@ -541,20 +544,21 @@ final class LocalGroups<M> {
             group.refillsInARow = 0;
             group.last = at;
         }
-        writeToMembers(group, ClientFrame.of(message), at, false);
+        writeToMembers(group, ClientFrame.of(message), message.except(), at, false);
     }
 
     /** Tells every member that what came before {@code resume} (since what it has) cannot be delivered. */
     private void announceGap(Group<M> group, StreamPosition resume) {
-        writeToMembers(group, ServerFrames.gap(roomOf(group), resume), resume, true);
+        writeToMembers(group, ServerFrames.gap(roomOf(group), resume), null, resume, true);
         group.last = resume;
     }
 
     /**
      * Writes to every member, except that it is held for joining ones and skipped where history already gave it.
-     * {@code at} is the frame's position (a gap's: the one it moves members to), null for presence events.
+     * {@code at} is the frame's position (a gap's: the one it moves members to), null for presence events;
+     * {@code except} is its envelope's Pusher socket that must not receive it (null: none).
      */
-    private void writeToMembers(Group<M> group, String frame, StreamPosition at, boolean gap) {
+    private void writeToMembers(Group<M> group, String frame, String except, StreamPosition at, boolean gap) {
         if (group.joining.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
                 && group.dialectMembers == 0) {
             delivery.writeNative(group.members.parts(), frame);
@@ -568,7 +572,7 @@ final class LocalGroups<M> {
             }
             Joiner joiner = group.joining.get(member);
             if (joiner != null) {
-                joiner.held.add(new Held(frame, at, gap));
+                joiner.held.add(new Held(frame, at, gap, except));
                 continue;
             }
             StreamPosition caughtUp = group.caughtUpTo.get(member);
@@ -584,7 +588,7 @@ final class LocalGroups<M> {
             recipients.add(member);
         }
         if (!recipients.isEmpty()) {
-            delivery.write(group.name, recipients, frame);
+            delivery.write(group.name, recipients, frame, except);
         }
     }
 
@@ -657,8 +661,8 @@ final class LocalGroups<M> {
         }
     }
 
-    private void writeTo(Group<M> group, M member, String frame) {
-        delivery.write(group.name, List.of(member), frame);
+    private void writeTo(Group<M> group, M member, String frame, String except) {
+        delivery.write(group.name, List.of(member), frame, except);
     }
 
     /** Runs tasks on a Vert.x context (keeping their order), or right away when there is none. */

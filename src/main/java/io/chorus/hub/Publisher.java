@@ -80,7 +80,7 @@ public class Publisher {
     public Uni<Published> toRoom(String room, String from, String except, JsonNode payload) {
         String id = ids.next();
         long ts = System.currentTimeMillis();
-        String frame = ServerFrames.message(id, replicaId, from, ts, room, null, except, payload);
+        String frame = ServerFrames.message(id, replicaId, from, ts, room, null, payload);
         return confirmed(id, rooms.publish(room, Envelope.of(Kind.ROOM, replicaId, ts, except, frame)).map(position -> new Published(id, position)));
     }
 

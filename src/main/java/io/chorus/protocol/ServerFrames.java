@@ -79,18 +79,11 @@ public final class ServerFrames {
      * A message for clients: to everyone (room and to null), to a room's members, or to one user's connections.
      * This very text travels over the backplane as the frame of its envelope, and is written to every receiving
      * connection unchanged but for its position, written in once per replica: it is encoded once per publish.
+     * {@code from} may be null (a message a server published, not a user). A Pusher socket that must not receive it
+     * is named in the envelope's header, not here (docs/backplane.md).
      */
     public static String message(String id, String replica, String from, long ts, String room, String to,
             JsonNode payload) {
-        return message(id, replica, from, ts, room, to, null, payload);
-    }
-
-    /**
-     * As {@link #message(String, String, String, long, String, String, JsonNode)}; {@code from} may be null (a message
-     * a server published, not a user), and {@code except} names a Pusher socket that must not receive it (null: none).
-     */
-    public static String message(String id, String replica, String from, long ts, String room, String to,
-            String except, JsonNode payload) {
         return write(g -> {
             start(g, "message");
             g.writeStringField("id", id);
@@ -104,9 +97,6 @@ public final class ServerFrames {
             }
             if (to != null) {
                 g.writeStringField("to", to);
-            }
-            if (except != null) {
-                g.writeStringField("except", except);
             }
             g.writeFieldName("payload");
             MAPPER.writeTree(g, payload);

@@ -17,8 +17,9 @@ import io.quarkus.websockets.next.CloseReason;
  * <ul>
  * <li>{@code message}: its payload, when an object with a string {@code event} and a {@code data}, becomes that
  * event with that data; any other payload becomes an event named {@code message} whose data is the payload. On a
- * presence channel the sender becomes {@code user_id}. A message that names a socket in {@code except} (the sender of
- * a client event, the {@code socket_id} of an HTTP API trigger) is not written to that socket.
+ * presence channel the sender becomes {@code user_id}. A message whose envelope names a socket in its {@code except}
+ * header (the sender of a client event, the {@code socket_id} of an HTTP API trigger; docs/backplane.md) is not
+ * written to that socket.
  * A message naming a reserved event ({@code pusher:*}, {@code pusher_internal:*}) becomes nothing: endpoints and APIs
  * refuse such payloads ({@link ReservedEvents}), and this keeps one from any other source from forging a Pusher event.</li>
  * <li>{@code member_joined} / {@code member_left} on a presence channel: {@code pusher_internal:member_added} /
@@ -42,7 +43,7 @@ public class PusherDialect implements Dialect {
     }
 
     @Override
-    public Translation translate(String room, String frame) {
+    public Translation translate(String room, String frame, String except) {
         JsonNode event;
         try {
             event = PusherFrames.MAPPER.readTree(frame);
@@ -64,10 +65,8 @@ public class PusherDialect implements Dialect {
                     return null; // refused where it entered; never let it pass for a Pusher protocol event
                 }
                 String from = presence && event.path("from").isTextual() ? event.get("from").textValue() : null;
-                SkipSocket except = event.path("except").isTextual()
-                        ? new SkipSocket(event.get("except").textValue())
-                        : null;
-                return new Translation(PusherFrames.event(name, channel, PusherFrames.dataText(data), from), except);
+                return new Translation(PusherFrames.event(name, channel, PusherFrames.dataText(data), from),
+                        except == null ? null : new SkipSocket(except));
             }
             case "member_joined" -> {
                 if (!presence) {

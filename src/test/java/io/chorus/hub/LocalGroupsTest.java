@@ -336,11 +336,11 @@ class LocalGroupsTest {
         @Override
         public void writeNative(List<MembersByLoop.Part<Member>> parts, String frame) {
             handOvers.add(parts);
-            parts.forEach(part -> write(ROOM, part.members(), frame));
+            parts.forEach(part -> write(ROOM, part.members(), frame, null));
         }
 
         @Override
-        public void write(String group, Collection<Member> members, String frame) {
+        public void write(String group, Collection<Member> members, String frame, String except) {
             members.forEach(member -> member.frames.add(frame));
         }
 
