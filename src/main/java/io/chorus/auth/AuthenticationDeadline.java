@@ -5,11 +5,11 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.hub.Link;
 import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Vertx;
 
 /**
@@ -33,11 +33,11 @@ public class AuthenticationDeadline {
 
     public void arm(Session session) {
         timer.arm(session, timeoutMillis, () -> {
-            WebSocketConnection connection = session.connection();
-            if (connection.isOpen()) {
+            Link link = session.link();
+            if (link.isOpen()) {
                 meters.refused(Refusal.AUTHENTICATION);
-                connection.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Closing %s after the auth deadline failed: %s", connection.id(), failure));
+                link.close(CloseCodes.NOT_AUTHENTICATED).subscribe().with(ok -> {
+                }, failure -> LOG.debugf("Closing %s after the auth deadline failed: %s", link.id(), failure));
             }
         });
     }

@@ -11,6 +11,7 @@ import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.session.Endpoints;
 import io.chorus.session.UpgradeOrder;
+import io.chorus.session.WebSocketLink;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -47,7 +48,7 @@ public class TokenAuthentication implements HttpUpgradeCheck {
             return CheckResult.permitUpgrade(); // it authenticates with its first frame
         }
         return verifier.verify(token).map(verified -> {
-            Session.at(context.userData()).token(verified.user(), verified.expires(), verified.grant());
+            WebSocketLink.at(context.userData()).token(verified.user(), verified.expires(), verified.grant());
             return CheckResult.permitUpgradeSync();
         }).onFailure().recoverWithItem(failure -> {
             LOG.debugf("Refused an upgrade: %s", failure.getMessage());

@@ -4,9 +4,9 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.chorus.hub.Link;
 import io.chorus.hub.Session;
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
@@ -35,10 +35,10 @@ public class TokenExpiry {
         }
         timer.arm(session, expires * 1000 - System.currentTimeMillis(), () -> {
             long now = session.tokenExpires();
-            WebSocketConnection connection = session.connection();
-            if (now > 0 && now * 1000 <= System.currentTimeMillis() && connection.isOpen()) {
-                connection.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Closing %s on token expiry failed: %s", connection.id(), failure));
+            Link link = session.link();
+            if (now > 0 && now * 1000 <= System.currentTimeMillis() && link.isOpen()) {
+                link.close(CloseCodes.TOKEN_EXPIRED).subscribe().with(ok -> {
+                }, failure -> LOG.debugf("Closing %s on token expiry failed: %s", link.id(), failure));
             }
         });
     }

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.hub.Session;
 import io.chorus.protocol.Names;
+import io.chorus.session.WebSocketLink;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.HandshakeRequest;
 import io.smallrye.mutiny.Uni;
@@ -80,7 +81,7 @@ public class UserIdentity {
     public Optional<String> identify(Session session) {
         String verified = session.tokenUser();
         Optional<String> user = verified != null ? Optional.of(verified)
-                : anonymousMode ? userOf(session.handshake()) : Optional.empty();
+                : anonymousMode ? userOf(WebSocketLink.handshakeOf(session)) : Optional.empty();
         user.ifPresent(id -> {
             Grant grant = session.takeGrant();
             session.permissions(authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));

@@ -1,6 +1,6 @@
 package io.chorus.hub;
 
-import io.quarkus.websockets.next.CloseReason;
+import io.chorus.protocol.CloseCode;
 
 /**
  * A protocol other than the native one, spoken by some connections in rooms (the Pusher protocol). Room frames
@@ -27,12 +27,12 @@ public interface Dialect {
     boolean accepts(Session session, String room, Translation translation);
 
     /** How the dialect says a close the hub decided (idle, slow consumer); the native reason when it has no word. */
-    default CloseReason closeReason(CloseReason nativeReason) {
+    default CloseCode closeReason(CloseCode nativeReason) {
         return nativeReason;
     }
 
     /** The reason to close a session with, in its own dialect. */
-    static CloseReason closeReasonFor(Session session, CloseReason nativeReason) {
+    static CloseCode closeReasonFor(Session session, CloseCode nativeReason) {
         Dialect dialect = session.dialect();
         return dialect == null ? nativeReason : dialect.closeReason(nativeReason);
     }

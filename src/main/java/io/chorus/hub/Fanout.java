@@ -24,7 +24,6 @@ import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
-import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
  * Writes already-encoded frames to connections — the same bytes to every recipient, never encoded again — and
@@ -308,7 +307,7 @@ public class Fanout {
 
     /** On the connection's event loop: checks its queue and writes the shared bytes to its channel; true if written. */
     private boolean writeOnLoop(Session session, Outlet outlet, Frame frame) {
-        if (!session.connection().isOpen() || outlet.stopped) {
+        if (!session.link().isOpen() || outlet.stopped) {
             return false; // checked on the loop that closes it: nothing follows a close frame
         }
         if (outlet.overLimit(maxPending)) {
@@ -321,8 +320,8 @@ public class Fanout {
 
     /** The path for connections without an outlet: Quarkus' own send, still bounded. */
     private void sendText(Session session, String text) {
-        WebSocketConnection connection = session.connection();
-        if (!connection.isOpen()) {
+        Link link = session.link();
+        if (!link.isOpen()) {
             return;
         }
         Session pending = session;
@@ -332,9 +331,9 @@ public class Fanout {
             return;
         }
         written.increment();
-        connection.sendText(text).subscribe().with(ok -> pending.frameDone(), failure -> {
+        link.sendText(text).subscribe().with(ok -> pending.frameDone(), failure -> {
             pending.frameDone();
-            LOG.debugf("Dropped a frame for closing connection %s: %s", connection.id(), failure);
+            LOG.debugf("Dropped a frame for closing connection %s: %s", link.id(), failure);
         });
     }
 
@@ -344,19 +343,19 @@ public class Fanout {
      * reads again is let go by Vert.x's closing timeout.
      */
     private void closeSlowConsumer(Session session, Outlet outlet) {
-        WebSocketConnection connection = session.connection();
-        if (connection.isClosed()) {
+        Link link = session.link();
+        if (link.isClosed()) {
             return;
         }
         slowConsumersClosed.increment();
-        LOG.infof("Closing %s: over %d bytes or %d frames unread (slow consumer)", connection.id(), maxPendingBytes,
+        LOG.infof("Closing %s: over %d bytes or %d frames unread (slow consumer)", link.id(), maxPendingBytes,
                 maxPending);
-        connection.close(Dialect.closeReasonFor(session, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
+        link.close(Dialect.closeReasonFor(session, CloseCodes.SLOW_CONSUMER)).subscribe().with(ok -> {
             if (outlet != null) {
                 outlet.closeNow();
             }
         }, failure -> {
-            LOG.debugf("Closing slow consumer %s failed: %s", connection.id(), failure);
+            LOG.debugf("Closing slow consumer %s failed: %s", link.id(), failure);
             if (outlet != null) {
                 outlet.closeNow();
             }

@@ -15,7 +15,6 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -45,7 +44,7 @@ class GoingAwayOnShutdown {
     /** Runs on the shutdown thread (not an event loop), so pausing between batches blocks no I/O. */
     void onShutdown(@Observes ShutdownDelayInitiatedEvent event) {
         draining.start();
-        List<WebSocketConnection> open = connections.snapshot().stream().map(Session::connection).toList();
+        List<Session> open = connections.snapshot();
         if (open.isEmpty()) {
             return;
         }
@@ -58,17 +57,17 @@ class GoingAwayOnShutdown {
             if (from > 0) {
                 LockSupport.parkNanos(BATCH_INTERVAL.toNanos());
             }
-            for (WebSocketConnection connection : open.subList(from, Math.min(open.size(), from + perBatch))) {
-                if (connection.isOpen()) {
-                    closing.add(connection.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
+            for (Session session : open.subList(from, Math.min(open.size(), from + perBatch))) {
+                if (session.link().isOpen()) {
+                    closing.add(session.link().close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
                 }
             }
         }
         // Connections whose admission ended between the drain's start and its list: close them too.
-        Set<WebSocketConnection> listed = new HashSet<>(open);
-        for (WebSocketConnection straggler : connections.snapshot().stream().map(Session::connection).toList()) {
-            if (straggler.isOpen() && !listed.contains(straggler)) {
-                closing.add(straggler.close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
+        Set<Session> listed = new HashSet<>(open);
+        for (Session straggler : connections.snapshot()) {
+            if (straggler.link().isOpen() && !listed.contains(straggler)) {
+                closing.add(straggler.link().close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
             }
         }
         try {

@@ -17,12 +17,10 @@ import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.runtime.Startup;
-import io.quarkus.websockets.next.WebSocketConnection;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Pings every connection every {@code chorus.limits.ping-interval} and closes, with 4002, those from which nothing at
@@ -46,7 +44,6 @@ public class IdleConnections {
      * The ping's payload; the client's pong echoes it. One buffer for every ping: each write takes a slice of it, and
      * Vert.x's heap buffers are never released.
      */
-    private static final Buffer PING = Buffer.buffer("ping");
 
     private final LongAdder closed = new LongAdder();
     private final Map<EventExecutor, Sweep> sweeps = new ConcurrentHashMap<>();
@@ -138,8 +135,8 @@ public class IdleConnections {
             int size = watched.size();
             for (int i = 0; i < size; i++) {
                 Watch watch = watched.get(i);
-                WebSocketConnection connection = watch.session.connection();
-                if (!connection.isOpen()) {
+                Link link = watch.session.link();
+                if (!link.isOpen()) {
                     continue; // closed: forgotten
                 }
                 watched.set(kept++, watch);
@@ -151,7 +148,7 @@ public class IdleConnections {
                     close(watch.session);
                 } else if (now - watch.lastPing >= pingNanos) {
                     watch.lastPing = now;
-                    ping(connection);
+                    ping(link);
                 }
             }
             for (int i = size - 1; i >= kept; i--) {
@@ -160,17 +157,17 @@ public class IdleConnections {
         }
     }
 
-    private void ping(WebSocketConnection connection) {
-        connection.sendPing(PING).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Pinging %s failed: %s", connection.id(), failure));
+    private void ping(Link link) {
+        link.ping().subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Pinging %s failed: %s", link.id(), failure));
     }
 
     private void close(Session session) {
-        WebSocketConnection connection = session.connection();
-        LOG.debugf("Closing %s: idle for more than %d ms", connection.id(), idleNanos / 1_000_000);
+        Link link = session.link();
+        LOG.debugf("Closing %s: idle for more than %d ms", link.id(), idleNanos / 1_000_000);
         closed.increment();
-        connection.close(Dialect.closeReasonFor(session, CloseCodes.IDLE)).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Closing idle connection %s failed: %s", connection.id(), failure));
+        link.close(Dialect.closeReasonFor(session, CloseCodes.IDLE)).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Closing idle connection %s failed: %s", link.id(), failure));
     }
 
     /** Connections closed for idleness since start. */

@@ -32,7 +32,7 @@ public class LocalConnections {
         open.add(session);
         if (draining.isDraining()) {
             open.remove(session);
-            session.connection().close(Dialect.closeReasonFor(session, CloseCodes.GOING_AWAY)).subscribe().with(ok -> {
+            session.link().close(Dialect.closeReasonFor(session, CloseCodes.GOING_AWAY)).subscribe().with(ok -> {
             }, failure -> LOG.debugf("Closing %s admitted during the drain failed: %s", session.id(), failure));
         }
     }

@@ -73,7 +73,7 @@ public class RoomRegistry implements PresenceListener {
     }
 
     /**
-     * As {@link #join(String, WebSocketConnection, String, StreamPosition, boolean, JoinReply)} without recovery, for
+     * As {@link #join(String, Session, String, StreamPosition, boolean, JoinReply)} without recovery, for
      * a member that says something about itself ({@code info}, a JSON text, or null): presence lists it, and the
      * room's {@code member_joined} carries it. A null {@code user} receives the room's messages without being present
      * in it (a Pusher subscriber of a public or private channel). The item is true when the user became a member (its
@@ -87,7 +87,7 @@ public class RoomRegistry implements PresenceListener {
             StreamPosition since, boolean seesPresence, JoinReply answer) {
         return rooms.add(room, session, since, seesPresence, answer)
                 .onFailure().invoke(() -> rooms.remove(room, session))
-                .chain(joined -> joined.added() && session.connection().isOpen() && user != null
+                .chain(joined -> joined.added() && session.link().isOpen() && user != null
                         ? enterPresence(room, session, user, info)
                         : Uni.createFrom().item(false));
     }

@@ -1,29 +1,26 @@
 package io.chorus.hub;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import io.chorus.auth.Grant;
 import io.chorus.auth.Permissions;
-import io.quarkus.websockets.next.HandshakeRequest;
-import io.quarkus.websockets.next.UserData;
-import io.quarkus.websockets.next.UserData.TypedKey;
-import io.quarkus.websockets.next.WebSocketConnection;
-import io.vertx.core.MultiMap;
 
 /**
  * Chorus's state of one client connection, either endpoint: who it is and what it may do, which protocol it speaks,
  * where its frames go, what it may still spend, when it was last heard from, and the timers that may end it. One
  * object per connection, made at the upgrade (the upgrade checks fill in what they learn) and found again with one
- * lookup ({@link #of}); the lifecycle ({@code session.Sessions}) and the hub work on it, never on the framework's
- * user data. Plain fields: most are written once on the connection's event loop before others read them; what
- * another thread reads is volatile, and the two timers change under the session's monitor (no callback runs there).
+ * lookup (kept by the framework's adapter, {@code session.WebSocketLink}); the lifecycle ({@code session.Sessions})
+ * and the hub work on it, and reach the connection through its {@link Link}, never through the framework. Plain
+ * fields: most are written once on the connection's event loop before others read them; what another thread reads is
+ * volatile, and the two timers change under the session's monitor (no callback runs there).
  */
 public final class Session {
 
-    /** The only key Chorus keeps in a connection's user data. */
-    private static final TypedKey<Session> KEY = new TypedKey<>("chorus.session");
     private static final AtomicIntegerFieldUpdater<Session> PENDING = AtomicIntegerFieldUpdater.newUpdater(Session.class,
             "pendingFrames");
+    private static final AtomicReferenceFieldUpdater<Session, Link> LINK = AtomicReferenceFieldUpdater.newUpdater(
+            Session.class, Link.class, "link");
 
     /** The timers that can end a session. */
     public enum Timer {
@@ -41,12 +38,12 @@ public final class Session {
     // set at the upgrade, before the connection exists
     private Fanout.Outlet outlet;
     private InboundBound inbound;
-    private MultiMap upgradeHeaders;
+    private Runnable upgradeRelease;
     private String tokenUser;
     private volatile long tokenExpires;
     private Grant grant;
 
-    private volatile WebSocketConnection connection;
+    private volatile Link link;
     private volatile String user;
     private volatile Permissions permissions;
     private volatile Dialect dialect;
@@ -59,38 +56,22 @@ public final class Session {
     private volatile boolean counted; // counted against chorus.limits.max-connections
     private volatile String countedAs; // the user counted against chorus.limits.max-connections-per-user, or null
 
-    private Session() {
+    /** A session for a connection being upgraded; its {@link Link} comes when the connection is open. */
+    public Session() {
     }
 
-    /** The session being made for an upgrading connection (the upgrade checks run one after another). */
-    public static Session at(UserData upgrade) {
-        Session session = upgrade.get(KEY);
-        if (session == null) {
-            session = new Session();
-            upgrade.put(KEY, session);
-        }
-        return session;
+    /** The connection, or null before it is open. */
+    public Link link() {
+        return link;
     }
 
-    /** The session of an open connection; made now when no upgrade check made one. */
-    public static Session of(WebSocketConnection connection) {
-        Session session = at(connection.userData());
-        if (session.connection == null) {
-            session.connection = connection;
-        }
-        return session;
-    }
-
-    public WebSocketConnection connection() {
-        return connection;
+    /** Gives the session its connection, unless it has one already; answers the one it has. */
+    public Link attach(Link candidate) {
+        return LINK.compareAndSet(this, null, candidate) ? candidate : link;
     }
 
     public String id() {
-        return connection.id();
-    }
-
-    public HandshakeRequest handshake() {
-        return connection.handshakeRequest();
+        return link.id();
     }
 
     public Fanout.Outlet outlet() {
@@ -109,17 +90,17 @@ public final class Session {
         this.inbound = inbound;
     }
 
-    /** Keeps the upgrade request's headers until {@link #releaseUpgradeHeaders}. */
-    public void upgradeHeaders(MultiMap headers) {
-        this.upgradeHeaders = headers;
+    /** Keeps what lets go of the upgrade request's state (its headers) until {@link #releaseUpgrade}. */
+    public void upgradeRelease(Runnable release) {
+        this.upgradeRelease = release;
     }
 
-    /** Empties the upgrade request's header map, which nothing reads once the connection is open. */
-    public void releaseUpgradeHeaders() {
-        MultiMap headers = upgradeHeaders;
-        upgradeHeaders = null;
-        if (headers != null) {
-            headers.clear();
+    /** Lets go of the upgrade request's state (its header map), which nothing reads once the connection is open. */
+    public void releaseUpgrade() {
+        Runnable release = upgradeRelease;
+        upgradeRelease = null;
+        if (release != null) {
+            release.run();
         }
     }
 

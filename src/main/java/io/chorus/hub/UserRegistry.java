@@ -85,7 +85,7 @@ public class UserRegistry {
             return false;
         }
         for (Session session : sessions) {
-            session.connection().close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
+            session.link().close(CloseCodes.DISCONNECTED).subscribe().with(ok -> {
             }, failure -> LOG.debugf("Closing %s for a disconnect order failed: %s", session.id(), failure));
         }
         return true;

@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.chorus.hub.Dialect;
 import io.chorus.hub.Session;
+import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.ReservedEvents;
-import io.quarkus.websockets.next.CloseReason;
 
 /**
  * Room frames as Pusher clients receive them. Translated once per frame and replica, then written to every Pusher
@@ -31,8 +31,8 @@ import io.quarkus.websockets.next.CloseReason;
 public class PusherDialect implements Dialect {
 
     /** Closes said in Pusher's codes: pusher-js reconnects after 4100 (backing off) and 4201 (at once). */
-    static final CloseReason OVER_CAPACITY = new CloseReason(4100, "Over capacity");
-    static final CloseReason PONG_NOT_RECEIVED = new CloseReason(4201, "Pong reply not received");
+    static final CloseCode OVER_CAPACITY = new CloseCode(4100, "Over capacity");
+    static final CloseCode PONG_NOT_RECEIVED = new CloseCode(4201, "Pong reply not received");
 
     /** Keeps an event from the socket that caused it (a client event, or an HTTP trigger naming a socket_id). */
     private record SkipSocket(String socketId) {
@@ -104,8 +104,8 @@ public class PusherDialect implements Dialect {
     }
 
     @Override
-    public CloseReason closeReason(CloseReason nativeReason) {
-        return switch (nativeReason.getCode()) {
+    public CloseCode closeReason(CloseCode nativeReason) {
+        return switch (nativeReason.code()) {
             case 4002 -> PONG_NOT_RECEIVED;
             case 4008 -> OVER_CAPACITY;
             default -> nativeReason;

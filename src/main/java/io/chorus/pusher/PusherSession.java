@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.chorus.hub.Session;
 import io.chorus.hub.TokenBucket;
+import io.chorus.session.WebSocketLink;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
@@ -31,7 +32,7 @@ final class PusherSession {
     }
 
     static PusherSession of(WebSocketConnection connection) {
-        return Session.of(connection).endpointState(PusherSession.class);
+        return WebSocketLink.of(connection).endpointState(PusherSession.class);
     }
 
     /** Records a subscription; false when the socket already has (or is getting) this channel. */

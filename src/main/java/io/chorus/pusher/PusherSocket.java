@@ -11,13 +11,14 @@ import io.chorus.auth.UserIdentity;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
+import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.session.CommandBudget;
 import io.chorus.session.ConnectionFailures;
 import io.chorus.session.Endpoints;
 import io.chorus.session.InboundMessages;
 import io.chorus.session.Sessions;
-import io.quarkus.websockets.next.CloseReason;
+import io.chorus.session.WebSocketLink;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -42,9 +43,9 @@ import io.vertx.core.buffer.Buffer;
 public class PusherSocket {
 
     private static final Logger LOG = Logger.getLogger(PusherSocket.class);
-    private static final CloseReason UNKNOWN_APP = new CloseReason(4001, "App key not in this cluster");
-    private static final CloseReason UNSUPPORTED_PROTOCOL = new CloseReason(4007, "Unsupported protocol version");
-    private static final CloseReason NO_PROTOCOL = new CloseReason(4008, "No protocol version supplied");
+    private static final CloseCode UNKNOWN_APP = new CloseCode(4001, "App key not in this cluster");
+    private static final CloseCode UNSUPPORTED_PROTOCOL = new CloseCode(4007, "Unsupported protocol version");
+    private static final CloseCode NO_PROTOCOL = new CloseCode(4008, "No protocol version supplied");
     private static final int UNAUTHORIZED = 4009;
     private static final int CLIENT_EVENT_RATE_LIMIT = 4301;
 
@@ -106,10 +107,10 @@ public class PusherSocket {
         return connection.sendText(PusherFrames.connectionEstablished(session.socketId, activityTimeoutSeconds));
     }
 
-    private static Uni<Void> refuse(WebSocketConnection connection, CloseReason reason) {
-        return connection.sendText(PusherFrames.error(reason.getCode(), reason.getMessage()))
+    private static Uni<Void> refuse(WebSocketConnection connection, CloseCode reason) {
+        return connection.sendText(PusherFrames.error(reason.code(), reason.reason()))
                 .onFailure().recoverWithNull()
-                .chain(() -> connection.close(reason));
+                .chain(() -> connection.close(WebSocketLink.reasonOf(reason)));
     }
 
     /** Hands a text message to {@link #onText}, counted against the connection's inbound bound until handled. */
@@ -240,12 +241,12 @@ public class PusherSocket {
         index.subscribed(app, channel, connection);
         String member = user;
         if (!presence) {
-            return rooms.enter(room, Session.of(connection), null, null,
+            return rooms.enter(room, WebSocketLink.of(connection), null, null,
                     (recovered, position) -> send(connection, PusherFrames.subscriptionSucceeded(channel)))
                     .replaceWithVoid()
                     .onFailure().recoverWithUni(failure -> subscriptionFailed(connection, session, channel, failure));
         }
-        return rooms.enter(room, Session.of(connection), member, info, (recovered, position) -> {
+        return rooms.enter(room, WebSocketLink.of(connection), member, info, (recovered, position) -> {
         }).chain(first -> {
             if (first) {
                 webhooks.memberAdded(app, channel, member);
@@ -290,7 +291,7 @@ public class PusherSocket {
             return Uni.createFrom().voidItem();
         }
         index.unsubscribed(session.app, channel, connection);
-        return rooms.exit(subscription.room(), Session.of(connection)).invoke(left -> {
+        return rooms.exit(subscription.room(), WebSocketLink.of(connection)).invoke(left -> {
             if (left != null && subscription.user() != null) {
                 webhooks.memberRemoved(session.app, channel, left);
             }
@@ -345,7 +346,7 @@ public class PusherSocket {
 
     @OnBinaryMessage
     Uni<Void> onBinary(Buffer ignored, WebSocketConnection connection) {
-        return connection.close(CloseCodes.BINARY_NOT_ACCEPTED);
+        return connection.close(WebSocketLink.reasonOf(CloseCodes.BINARY_NOT_ACCEPTED));
     }
 
     @OnError

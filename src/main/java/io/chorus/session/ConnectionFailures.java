@@ -30,13 +30,13 @@ public class ConnectionFailures {
     public Uni<Void> close(Throwable failure, WebSocketConnection connection) {
         if (CloseCodes.isMessageTooBig(failure)) {
             meters.refused(Refusal.MESSAGE_TOO_BIG);
-            return connection.close(CloseCodes.MESSAGE_TOO_BIG);
+            return connection.close(WebSocketLink.reasonOf(CloseCodes.MESSAGE_TOO_BIG));
         }
         if (connection.isClosed() || failure instanceof HttpClosedException) {
             LOG.debugf("Connection %s went away: %s", connection.id(), failure);
             return Uni.createFrom().voidItem();
         }
         LOG.errorf(failure, "Closing %s after an unexpected failure", connection.id());
-        return connection.close(CloseCodes.INTERNAL_ERROR);
+        return connection.close(WebSocketLink.reasonOf(CloseCodes.INTERNAL_ERROR));
     }
 }

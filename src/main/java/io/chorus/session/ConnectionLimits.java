@@ -12,8 +12,8 @@ import io.chorus.auth.UserIdentity;
 import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
+import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.CloseCodes;
-import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -48,7 +48,7 @@ public class ConnectionLimits implements HttpUpgradeCheck {
             meters.refused(Refusal.CONNECTIONS_PER_REPLICA);
             return CheckResult.rejectUpgrade(503);
         }
-        String user = Session.at(context.userData()).tokenUser(); // when its check ran first
+        String user = WebSocketLink.at(context.userData()).tokenUser(); // when its check ran first
         if (user == null) {
             user = UserIdentity.queryParameter(context.httpRequest().query(), "user");
         }
@@ -90,7 +90,7 @@ public class ConnectionLimits implements HttpUpgradeCheck {
      * frame was not checked at all: this is where both limits hold. Answers the close reason when a limit is reached,
      * or null.
      */
-    public CloseReason countUser(Session session, String user) {
+    public CloseCode countUser(Session session, String user) {
         if (session.countedAs() != null) {
             return null;
         }

@@ -16,13 +16,14 @@ import io.chorus.hub.BroadcastSubscriber;
 import io.chorus.hub.Dialect;
 import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
+import io.chorus.hub.Link;
 import io.chorus.hub.LocalConnections;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.Session;
 import io.chorus.hub.UserRegistry;
+import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.StreamPosition;
-import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
@@ -36,8 +37,8 @@ import io.smallrye.mutiny.Uni;
 public class Sessions {
 
     private static final Logger LOG = Logger.getLogger(Sessions.class);
-    private static final CloseReason INVALID_USER = new CloseReason(1008, "invalid user id");
-    private static final CloseReason INVALID_SINCE = new CloseReason(1008, "invalid since/epoch");
+    private static final CloseCode INVALID_USER = new CloseCode(1008, "invalid user id");
+    private static final CloseCode INVALID_SINCE = new CloseCode(1008, "invalid since/epoch");
 
     /** What a {@code /ws} session is told when it is admitted: its user, and where broadcast delivery continues from. */
     public interface Welcome {
@@ -74,15 +75,15 @@ public class Sessions {
 
     /** The session of a connection that just opened (its {@code @OnOpen}); what the upgrade learned is in it. */
     public Session open(WebSocketConnection connection) {
-        Session session = Session.of(connection);
-        session.releaseUpgradeHeaders();
+        Session session = WebSocketLink.of(connection);
+        session.releaseUpgrade();
         idle.watch(session);
         return session;
     }
 
     /** The session of a connection, for its later callbacks. */
     public Session of(WebSocketConnection connection) {
-        return Session.of(connection);
+        return WebSocketLink.of(connection);
     }
 
     /** Something arrived from the session (a frame or a pong). */
@@ -114,7 +115,7 @@ public class Sessions {
      * authenticates holds no more than the limit allows), with {@code chorus.auth.handshake-timeout} to authenticate.
      * Answers the close reason when the replica is full, or null.
      */
-    public CloseReason awaitToken(Session session) {
+    public CloseCode awaitToken(Session session) {
         if (!limits.count(session)) {
             return CloseCodes.REPLICA_FULL;
         }
@@ -135,18 +136,18 @@ public class Sessions {
      * the open sessions (or, when it closed meanwhile, closes it here: its {@code @OnClose} may have run before).
      */
     public Uni<Void> admit(Session session, Welcome welcome) {
-        WebSocketConnection connection = session.connection();
+        Link link = session.link();
         var user = identity.identify(session);
         if (user.isEmpty()) {
-            return connection.close(INVALID_USER);
+            return link.close(INVALID_USER);
         }
-        var since = Resumption.since(connection.handshakeRequest().query());
+        var since = Resumption.since(WebSocketLink.handshakeOf(session).query());
         if (since.isEmpty()) {
-            return connection.close(INVALID_SINCE);
+            return link.close(INVALID_SINCE);
         }
-        CloseReason overLimit = limits.countUser(session, user.get());
+        CloseCode overLimit = limits.countUser(session, user.get());
         if (overLimit != null) {
-            return connection.close(overLimit);
+            return link.close(overLimit);
         }
         session.user(user.get());
         tokenExpiry.watch(session);
@@ -155,7 +156,7 @@ public class Sessions {
         return users.connect(session, user.get(), wait)
                 .chain(() -> broadcast.add(session, since.get().orElse(null), wait, answer))
                 .onTermination().invoke(() -> {
-                    if (connection.isOpen()) {
+                    if (link.isOpen()) {
                         connections.add(session);
                     } else {
                         close(session);
@@ -190,7 +191,6 @@ public class Sessions {
      * being watched, and leaves the broadcast group, its rooms and presence. Safe to call more than once.
      */
     public void close(Session session) {
-        WebSocketConnection connection = session.connection();
         deadline.disarm(session);
         tokenExpiry.forget(session);
         connections.remove(session);
@@ -204,6 +204,6 @@ public class Sessions {
             rooms.leaveAll(session);
             users.disconnect(session, user);
         }
-        LOG.tracef("Session %s closed", connection.id());
+        LOG.tracef("Session %s closed", session.id());
     }
 }

@@ -6,10 +6,12 @@ import jakarta.inject.Singleton;
 import io.chorus.hub.Fanout;
 import io.chorus.hub.Session;
 import io.chorus.session.UpgradeOrder;
+import io.chorus.session.WebSocketLink;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
@@ -21,7 +23,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
- * <li>lets go of the upgrade request's headers once the connection is open ({@link Session#releaseUpgradeHeaders}): Vert.x
+ * <li>lets go of the upgrade request's headers once the connection is open ({@link Session#releaseUpgrade}): Vert.x
  * keeps them for the connection's life, and websockets-next has already copied them into the connection's
  * {@code handshakeRequest()}. A browser sends a dozen; held twice, they were ~1 KiB of every idle connection.</li>
  * </ul>
@@ -34,7 +36,7 @@ public class ChannelCapture implements HttpUpgradeCheck {
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        Session session = Session.at(context.userData());
+        Session session = WebSocketLink.at(context.userData());
         HttpConnection connection = context.httpRequest().connection();
         if (connection instanceof ConnectionBase base) {
             session.outlet(Fanout.outletOf(base.channel()));
@@ -44,7 +46,8 @@ public class ChannelCapture implements HttpUpgradeCheck {
                 pipeline.remove(idle);
             }
         }
-        session.upgradeHeaders(context.httpRequest().headers());
+        MultiMap headers = context.httpRequest().headers();
+        session.upgradeRelease(headers::clear);
         return CheckResult.permitUpgrade();
     }
 }

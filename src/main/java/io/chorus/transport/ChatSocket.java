@@ -6,6 +6,7 @@ import io.chorus.ChorusConfig;
 import io.chorus.history.RecentHistory;
 import io.chorus.hub.ClientFrame;
 import io.chorus.hub.JoinReply;
+import io.chorus.hub.Link;
 import io.chorus.hub.Publisher;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.Session;
@@ -14,6 +15,7 @@ import io.chorus.metrics.ChorusMeters;
 import io.chorus.metrics.ChorusMeters.Refusal;
 import io.chorus.protocol.ClientCommand;
 import io.chorus.protocol.ClientFrameParser;
+import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.ErrorCode;
 import io.chorus.protocol.ProtocolException;
@@ -24,7 +26,7 @@ import io.chorus.session.ConnectionFailures;
 import io.chorus.session.Endpoints;
 import io.chorus.session.InboundMessages;
 import io.chorus.session.Sessions;
-import io.quarkus.websockets.next.CloseReason;
+import io.chorus.session.WebSocketLink;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -87,8 +89,8 @@ public class ChatSocket {
     Uni<Void> onOpen(WebSocketConnection connection) {
         Session session = sessions.open(connection);
         if (sessions.awaitsToken(session)) {
-            CloseReason full = sessions.awaitToken(session);
-            return full != null ? connection.close(full) : Uni.createFrom().voidItem();
+            CloseCode full = sessions.awaitToken(session);
+            return full != null ? session.link().close(full) : Uni.createFrom().voidItem();
         }
         return admit(session);
     }
@@ -99,11 +101,11 @@ public class ChatSocket {
      * live ones.
      */
     private Uni<Void> admit(Session session) {
-        WebSocketConnection connection = session.connection();
-        return sessions.admit(session, (user, recovered, position) -> connection
-                .sendText(ServerFrames.welcome(replicaId, connection.id(), user, recovered, position))
+        Link link = session.link();
+        return sessions.admit(session, (user, recovered, position) -> link
+                .sendText(ServerFrames.welcome(replicaId, link.id(), user, recovered, position))
                 .subscribe().with(ok -> {
-                }, failure -> LOG.debugf("welcome not sent to %s: %s", connection.id(), failure)));
+                }, failure -> LOG.debugf("welcome not sent to %s: %s", link.id(), failure)));
     }
 
     /**
@@ -126,7 +128,7 @@ public class ChatSocket {
         } catch (ProtocolException e) {
             if (user == null) {
                 meters.refused(Refusal.AUTHENTICATION);
-                return connection.close(CloseCodes.NOT_AUTHENTICATED);
+                return connection.close(WebSocketLink.reasonOf(CloseCodes.NOT_AUTHENTICATED));
             }
             return connection.sendText(ServerFrames.error(e.code(), e.getMessage(), e.ref()));
         }
@@ -246,18 +248,18 @@ public class ChatSocket {
      * until the connection is admitted (inbound frames are handled one at a time).
      */
     private Uni<Void> authenticate(ClientCommand command, Session session) {
-        WebSocketConnection connection = session.connection();
+        Link link = session.link();
         if (!(command instanceof ClientCommand.Authenticate auth) || !sessions.awaitsToken(session)) {
             meters.refused(Refusal.AUTHENTICATION);
-            return connection.close(CloseCodes.NOT_AUTHENTICATED);
+            return link.close(CloseCodes.NOT_AUTHENTICATED);
         }
         return sessions.authenticate(session, auth.token()).onItemOrFailure().transformToUni((user, failure) -> {
             if (failure != null) {
-                LOG.debugf("Refused an auth frame on %s: %s", connection.id(), failure.getMessage());
+                LOG.debugf("Refused an auth frame on %s: %s", link.id(), failure.getMessage());
                 meters.refused(Refusal.AUTHENTICATION);
-                return connection.close(CloseCodes.NOT_AUTHENTICATED);
+                return link.close(CloseCodes.NOT_AUTHENTICATED);
             }
-            return connection.isOpen() ? admit(session) : Uni.createFrom().voidItem();
+            return link.isOpen() ? admit(session) : Uni.createFrom().voidItem();
         });
     }
 
@@ -290,7 +292,7 @@ public class ChatSocket {
 
     @OnBinaryMessage
     Uni<Void> onBinary(Buffer ignored, WebSocketConnection connection) {
-        return connection.close(CloseCodes.BINARY_NOT_ACCEPTED);
+        return connection.close(WebSocketLink.reasonOf(CloseCodes.BINARY_NOT_ACCEPTED));
     }
 
     @OnError

@@ -11,6 +11,7 @@ import io.chorus.hub.Session;
 import io.chorus.metrics.ChorusMeters;
 import io.chorus.session.Endpoints;
 import io.chorus.session.UpgradeOrder;
+import io.chorus.session.WebSocketLink;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -63,7 +64,7 @@ class StrictFramePipeline implements HttpUpgradeCheck {
             Channel channel = base.channel();
             ChannelPipeline pipeline = channel.pipeline();
             if (pipeline.get(FrameGuard.NAME) == null && pipeline.get(VERTX_HANDLER) != null) {
-                Session session = Session.at(context.userData());
+                Session session = WebSocketLink.at(context.userData());
                 FrameGuard guard = new FrameGuard(meters, session.outlet(), maxInboundMessages,
                         maxInboundBytes);
                 pipeline.addBefore(VERTX_HANDLER, FrameGuard.NAME, guard);
