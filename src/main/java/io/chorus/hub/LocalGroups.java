@@ -559,12 +559,12 @@ final class LocalGroups<M> {
      * {@code except} is its envelope's Pusher socket that must not receive it (null: none).
      */
     private void writeToMembers(Group<M> group, String frame, String except, StreamPosition at, boolean gap) {
-        if (group.joining.isEmpty() && group.caughtUpTo.isEmpty() && group.presenceHidden.isEmpty()
-                && group.dialectMembers == 0) {
+        // members hidden from presence only change who gets presence events: other frames take the fast path
+        boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);
+        if (group.joining.isEmpty() && group.caughtUpTo.isEmpty() && !presenceEvent && group.dialectMembers == 0) {
             delivery.writeNative(group.members.parts(), frame);
             return;
         }
-        boolean presenceEvent = at == null && !group.presenceHidden.isEmpty() && ServerFrames.isPresenceEvent(frame);
         List<M> recipients = new ArrayList<>(group.members.size());
         for (M member : group.members) {
             if (presenceEvent && group.presenceHidden.contains(member)) {

@@ -238,6 +238,22 @@ class LocalGroupsTest {
         assertEquals(0, count(joiner.frames, ServerFrames::isGap) + count(bystander.frames, ServerFrames::isGap));
     }
 
+    @Test
+    void aMemberHiddenFromPresenceGetsMessagesOnTheFastPathButNoPresenceEvents() {
+        Member hidden = new Member("h", "loop-1");
+        rooms.add(ROOM, hidden, null, false, hidden.answers()).await().atMost(WAIT);
+        Member seer = join(new Member("s", "loop-2"), null);
+        recording.handOvers.clear();
+        publish(1);
+        assertEquals(1, recording.handOvers.size(), "a message is handed to each loop as the group holds it");
+        String joined = ServerFrames.memberJoined(ROOM, "guest", 1L);
+        lossy.publish("room:" + ROOM, Envelope.of(Envelope.Kind.PRESENCE, "r", 1L, null, joined).encode())
+                .await().atMost(WAIT);
+        assertEquals(List.of(joined), seer.frames.stream().filter(ServerFrames::isPresenceEvent).toList());
+        assertEquals(0, count(hidden.frames, ServerFrames::isPresenceEvent));
+        assertEquals(offsets(1, 1), hidden.offsets());
+    }
+
     // --- the stage
 
     private Member join(Member member, StreamPosition since) {
