@@ -135,18 +135,24 @@ public class IdleConnections {
             int size = watched.size();
             for (int i = 0; i < size; i++) {
                 Watch watch = watched.get(i);
-                Link link = watch.session.link();
-                if (!link.isOpen()) {
+                Session session = watch.session;
+                boolean idle = now - session.lastSeen() > idleNanos;
+                boolean pingDue = now - watch.lastPing >= pingNanos;
+                // Asking the connection itself (a lock and a chain of Vert.x objects) only when the session looks
+                // closed (no longer counted: Sessions.close uncounts it) or is due for a ping or a close: once per
+                // ping interval, not every tick, for a connection that stays open.
+                Link link = session.link();
+                if ((!session.counted() || idle || pingDue || watch.closing) && !link.isOpen()) {
                     continue; // closed: forgotten
                 }
                 watched.set(kept++, watch);
                 if (watch.closing) {
                     continue;
                 }
-                if (now - watch.session.lastSeen() > idleNanos) {
+                if (idle) {
                     watch.closing = true;
-                    close(watch.session);
-                } else if (now - watch.lastPing >= pingNanos) {
+                    close(session);
+                } else if (pingDue) {
                     watch.lastPing = now;
                     ping(link);
                 }
