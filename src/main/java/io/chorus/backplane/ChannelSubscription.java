@@ -70,18 +70,27 @@ abstract class ChannelSubscription implements Subscription {
         }
     }
 
-    /** Marks the subscription closed; returns false if it already was. */
-    synchronized boolean markClosed() {
-        if (closed) {
-            return false;
+    /**
+     * Marks the subscription closed; returns false if it already was. What waits for it to be live (a join) fails,
+     * outside this lock and its caller's: it runs on in this thread, and may take the hub's locks.
+     */
+    boolean markClosed() {
+        CompletableFuture<Void> waiting;
+        IllegalStateException closedFailure;
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            live = false;
+            downReason = "closed";
+            closedFailure = new IllegalStateException("subscription to " + channel + " closed");
+            waiting = nextLive;
+            if (waiting.isDone()) {
+                nextLive = CompletableFuture.failedFuture(closedFailure);
+            }
         }
-        closed = true;
-        live = false;
-        downReason = "closed";
-        IllegalStateException closedFailure = new IllegalStateException("subscription to " + channel + " closed");
-        if (!nextLive.completeExceptionally(closedFailure)) {
-            nextLive = CompletableFuture.failedFuture(closedFailure);
-        }
+        waiting.completeExceptionally(closedFailure);
         return true;
     }
 

@@ -107,18 +107,28 @@ final class RedisSubscriber {
     long reconnects() {
         return reconnects;
     }
-    synchronized void close() {
-        closed = true;
-        subscriptions.values().forEach(RedisChannelSubscription::markClosed);
-        subscriptions.clear();
-        if (retryTimer >= 0) {
-            vertx.cancelTimer(retryTimer);
+    /**
+     * Closes every subscription and the connection. The subscriptions are marked closed after this object's lock is
+     * released: joins waiting for them fail and run on in this thread, taking the hub's locks, while an event loop
+     * may hold one of those and wait for this lock (a join subscribing, or the connection's end handler).
+     */
+    void close() {
+        List<RedisChannelSubscription> closing;
+        synchronized (this) {
+            closed = true;
+            closing = new ArrayList<>(subscriptions.values());
+            subscriptions.clear();
+            pending.clear();
+            if (retryTimer >= 0) {
+                vertx.cancelTimer(retryTimer);
+            }
+            if (connection != null) {
+                connection.close().subscribe().with(ok -> {
+                }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
+                connection = null;
+            }
         }
-        if (connection != null) {
-            connection.close().subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
-            connection = null;
-        }
+        closing.forEach(RedisChannelSubscription::markClosed);
     }
 
     private synchronized void unsubscribe(RedisChannelSubscription subscription) {
