@@ -156,7 +156,8 @@ function show(room) {
 }
 
 async function leave(room) {
-  await view.client.leave(room).catch(() => {});
+  // the room goes from the view either way; a leave the server did not confirm is said in the console
+  await view.client.leave(room).catch((error) => console.warn(`leaving ${room}: ${error.message}`));
   view.rooms.delete(room);
   if (view.current === room) {
     const next = view.rooms.keys().next().value;
@@ -213,7 +214,8 @@ $('composer').addEventListener('submit', async (event) => {
 });
 
 function say(room, payload) {
-  view.client.publish(room, payload).catch(() => {}); // a hello that does not go out is not worth a word
+  // a hello that does not go out is not worth a word in the room, only in the console
+  view.client.publish(room, payload).catch((error) => console.debug(`hello to ${room} not sent: ${error.message}`));
 }
 
 function received(message) {

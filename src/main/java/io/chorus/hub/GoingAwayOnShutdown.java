@@ -59,7 +59,7 @@ class GoingAwayOnShutdown {
             }
             for (Session session : open.subList(from, Math.min(open.size(), from + perBatch))) {
                 if (session.link().isOpen()) {
-                    closing.add(session.link().close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
+                    closing.add(goingAway(session));
                 }
             }
         }
@@ -67,7 +67,7 @@ class GoingAwayOnShutdown {
         Set<Session> listed = new HashSet<>(open);
         for (Session straggler : connections.snapshot()) {
             if (straggler.link().isOpen() && !listed.contains(straggler)) {
-                closing.add(straggler.link().close(CloseCodes.GOING_AWAY).onFailure().recoverWithNull());
+                closing.add(goingAway(straggler));
             }
         }
         try {
@@ -86,5 +86,12 @@ class GoingAwayOnShutdown {
         if (connections.count() > 0) {
             LOG.warnf("%d connection(s) still open after the drain", connections.count());
         }
+    }
+
+    /** Closes one session with 1001; a close that fails (the peer is gone already) is logged, and the drain goes on. */
+    private static Uni<Void> goingAway(Session session) {
+        return session.link().close(CloseCodes.GOING_AWAY)
+                .onFailure().invoke(failure -> LOG.debugf("Closing %s with 1001 failed: %s", session.id(), failure))
+                .onFailure().recoverWithNull();
     }
 }

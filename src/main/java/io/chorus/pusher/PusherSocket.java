@@ -109,6 +109,8 @@ public class PusherSocket {
 
     private static Uni<Void> refuse(WebSocketConnection connection, CloseCode reason) {
         return connection.sendText(PusherFrames.error(reason.code(), reason.reason()))
+                .onFailure().invoke(failure -> LOG.debugf("pusher:error %d not sent to %s before closing: %s",
+                        reason.code(), connection.id(), failure))
                 .onFailure().recoverWithNull()
                 .chain(() -> connection.close(WebSocketLink.reasonOf(reason)));
     }
