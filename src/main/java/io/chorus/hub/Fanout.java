@@ -324,15 +324,14 @@ public class Fanout {
         if (!link.isOpen()) {
             return;
         }
-        Session pending = session;
-        if (pending.framePending() > maxPending) {
-            pending.frameDone();
+        if (session.addPendingFrame() > maxPending) {
+            session.frameDone();
             closeSlowConsumer(session, null);
             return;
         }
         written.increment();
-        link.sendText(text).subscribe().with(ok -> pending.frameDone(), failure -> {
-            pending.frameDone();
+        link.sendText(text).subscribe().with(ok -> session.frameDone(), failure -> {
+            session.frameDone();
             LOG.debugf("Dropped a frame for closing connection %s: %s", link.id(), failure);
         });
     }

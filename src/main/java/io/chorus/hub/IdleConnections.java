@@ -69,7 +69,8 @@ public class IdleConnections {
      */
     public void watch(Session session) {
         session.seen();
-        sweepOfThisThread().arrivals.add(new Watch(session, System.nanoTime()));
+        session.lastPing = System.nanoTime();
+        sweepOfThisThread().arrivals.add(session);
     }
 
     /** Something arrived from the session (a frame or a pong). */
@@ -99,22 +100,10 @@ public class IdleConnections {
         return sweep;
     }
 
-    /** One session under watch: its last-seen time is the session's; the rest is the sweep's alone. */
-    private static final class Watch {
-        final Session session;
-        long lastPing;
-        boolean closing;
-
-        Watch(Session session, long now) {
-            this.session = session;
-            this.lastPing = now;
-        }
-    }
-
     /** The connections of one event loop, pinged and checked by one periodic task on that loop. */
     private final class Sweep implements Runnable {
-        final Queue<Watch> arrivals = new ConcurrentLinkedQueue<>();
-        final ArrayList<Watch> watched = new ArrayList<>();
+        final Queue<Session> arrivals = new ConcurrentLinkedQueue<>();
+        final ArrayList<Session> watched = new ArrayList<>();
         Future<?> task;
 
         @Override
@@ -127,33 +116,32 @@ public class IdleConnections {
         }
 
         private void sweep() {
-            for (Watch arrived; (arrived = arrivals.poll()) != null;) {
+            for (Session arrived; (arrived = arrivals.poll()) != null;) {
                 watched.add(arrived);
             }
             long now = System.nanoTime();
             int kept = 0;
             int size = watched.size();
             for (int i = 0; i < size; i++) {
-                Watch watch = watched.get(i);
-                Session session = watch.session;
+                Session session = watched.get(i);
                 boolean idle = now - session.lastSeen() > idleNanos;
-                boolean pingDue = now - watch.lastPing >= pingNanos;
+                boolean pingDue = now - session.lastPing >= pingNanos;
                 // Asking the connection itself (a lock and a chain of Vert.x objects) only when the session looks
                 // closed (no longer counted: Sessions.close uncounts it) or is due for a ping or a close: once per
                 // ping interval, not every tick, for a connection that stays open.
                 Link link = session.link();
-                if ((!session.counted() || idle || pingDue || watch.closing) && !link.isOpen()) {
+                if ((!session.counted() || idle || pingDue || session.closingIdle) && !link.isOpen()) {
                     continue; // closed: forgotten
                 }
-                watched.set(kept++, watch);
-                if (watch.closing) {
+                watched.set(kept++, session);
+                if (session.closingIdle) {
                     continue;
                 }
                 if (idle) {
-                    watch.closing = true;
+                    session.closingIdle = true;
                     close(session);
                 } else if (pingDue) {
-                    watch.lastPing = now;
+                    session.lastPing = now;
                     ping(link);
                 }
             }

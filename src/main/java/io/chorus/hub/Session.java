@@ -53,6 +53,9 @@ public final class Session {
     private volatile int pendingFrames; // frames sent through sendText not yet written (connections without an outlet)
     private long authDeadline; // vert.x timer ids, 0: none (under this monitor)
     private long expiryTimer;
+    // the idle sweep's alone, on the connection's event loop (IdleConnections)
+    long lastPing;
+    boolean closingIdle;
     private volatile boolean counted; // counted against chorus.limits.max-connections
     private volatile String countedAs; // the user counted against chorus.limits.max-connections-per-user, or null
 
@@ -196,7 +199,7 @@ public final class Session {
     }
 
     /** One more frame sent through {@code sendText}; the number now pending. */
-    int framePending() {
+    int addPendingFrame() {
         return PENDING.incrementAndGet(this);
     }
 

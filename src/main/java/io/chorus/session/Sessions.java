@@ -3,6 +3,7 @@ package io.chorus.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import jakarta.inject.Singleton;
 
@@ -95,7 +96,7 @@ public class Sessions {
      * Opens a session of a dialect's endpoint (Pusher): counted against the replica's limit and registered; false
      * when the replica is full (the endpoint refuses it in its protocol).
      */
-    public boolean openInDialect(Session session, Dialect dialect, java.util.function.Supplier<Object> endpointState) {
+    public boolean openInDialect(Session session, Dialect dialect, Supplier<Object> endpointState) {
         session.dialect(dialect);
         if (!limits.count(session)) {
             return false;
