@@ -114,6 +114,7 @@ final class RedisSubscriber {
      */
     void close() {
         List<RedisChannelSubscription> closing;
+        RedisConnection last;
         synchronized (this) {
             closed = true;
             closing = new ArrayList<>(subscriptions.values());
@@ -122,13 +123,22 @@ final class RedisSubscriber {
             if (retryTimer >= 0) {
                 vertx.cancelTimer(retryTimer);
             }
-            if (connection != null) {
-                connection.close().subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
-                connection = null;
-            }
+            last = connection;
+            connection = null;
         }
+        closeQuietly(last);
         closing.forEach(RedisChannelSubscription::markClosed);
+    }
+
+    /**
+     * Closes a connection this subscriber no longer uses. Never under this object's lock: the Redis client takes its own
+     * locks to close (and may call the connection's handlers), while its event loop may be waiting for this lock.
+     */
+    private static void closeQuietly(RedisConnection conn) {
+        if (conn != null) {
+            conn.close().subscribe().with(ok -> {
+            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
+        }
     }
 
     private synchronized void unsubscribe(RedisChannelSubscription subscription) {
@@ -151,19 +161,27 @@ final class RedisSubscriber {
                 failure -> lost(gen, "cannot connect to Redis: " + failure.getMessage()));
     }
 
-    private synchronized void connected(int gen, RedisConnection conn) {
+    private void connected(int gen, RedisConnection conn) {
+        if (!adopted(gen, conn)) {
+            closeQuietly(conn); // closed meanwhile, or a newer attempt superseded it
+        }
+    }
+
+    /** Takes a new connection into use and subscribes every channel on it; false if it came too late. */
+    private synchronized boolean adopted(int gen, RedisConnection conn) {
         connecting = false;
         if (closed || gen != generation) {
-            conn.close().subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
-            return;
+            return false;
         }
         connection = conn;
         sentAndConfirmed.clear();
         pending.clear(); // every subscription is sent below
         conn.handler(response -> onPush(gen, response));
-        conn.endHandler(() -> lost(gen, "the Redis connection closed"));
-        conn.exceptionHandler(failure -> lost(gen, "the Redis connection failed: " + failure));
+        // The client calls these with its own locks held: the loss is handled in a task of its own, which takes this
+        // object's lock with nothing else held (a thread holding this lock may be calling into the client).
+        conn.endHandler(() -> vertx.runOnContext(ignored -> lost(gen, "the Redis connection closed")));
+        conn.exceptionHandler(failure -> vertx.runOnContext(
+                ignored -> lost(gen, "the Redis connection failed: " + failure)));
         if (failedAttempts > 0) {
             reconnects++;
             LOG.infof("Reconnected to Redis after %d failed attempt(s); resubscribing to %d channel(s)",
@@ -171,6 +189,7 @@ final class RedisSubscriber {
         }
         failedAttempts = 0;
         sendSubscribe(new ArrayList<>(subscriptions.values()));
+        return true;
     }
 
     private void sendSubscribe(List<RedisChannelSubscription> batch) {
@@ -270,17 +289,19 @@ final class RedisSubscriber {
         }
     }
 
-    private synchronized void lost(int gen, String reason) {
+    private void lost(int gen, String reason) {
+        closeQuietly(down(gen, reason));
+    }
+
+    /** Marks every subscription down and schedules a reconnection; answers the lost connection, to be closed. */
+    private synchronized RedisConnection down(int gen, String reason) {
         if (closed || gen != generation) {
-            return;
+            return null;
         }
         generation++;
         connecting = false;
-        if (connection != null) {
-            connection.close().subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Closing the Redis subscriber connection failed: %s", failure));
-            connection = null;
-        }
+        RedisConnection lostConnection = connection;
+        connection = null;
         pending.clear(); // every subscription is sent again on reconnection
         subscriptions.values().forEach(s -> s.markDown(reason));
         long delay = backoff.delay(failedAttempts++).toMillis();
@@ -290,6 +311,7 @@ final class RedisSubscriber {
             LOG.debugf("Redis subscriptions still down (%s); attempt %d in %d ms", reason, failedAttempts, delay);
         }
         retryTimer = vertx.setTimer(Math.max(1, delay), id -> retry());
+        return lostConnection;
     }
 
     private synchronized void retry() {
