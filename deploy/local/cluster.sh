@@ -29,13 +29,15 @@ READY_TIMEOUT="${READY_TIMEOUT:-120}"
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-free_port() {
+TAKEN_PORTS=" "
+free_port() { # a free loopback port, never one handed out before by this script (a replica may not listen on it yet)
   local port
   for _ in $(seq 1 20); do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' \
       2>/dev/null || echo $((20000 + RANDOM % 20000)))
     # Never the machine's Redis port, nor one something already listens on.
-    if [ "$port" != 6379 ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if [ "$port" != 6379 ] && [[ "$TAKEN_PORTS" != *" $port "* ]] \
+      && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
     fi
@@ -101,6 +103,7 @@ start_cluster() { # replicas
 
   local redis_port
   redis_port=$(free_port)
+  TAKEN_PORTS="$TAKEN_PORTS$redis_port "
   mkdir -p "$STATE/redis"
   # setsid: a Ctrl-C in this terminal reaches this script, which then stops the processes in order.
   setsid redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$STATE/redis" \
@@ -116,6 +119,7 @@ start_cluster() { # replicas
   local i port pids=() ports=()
   for i in $(seq 1 "$replicas"); do
     port=$(free_port)
+    TAKEN_PORTS="$TAKEN_PORTS$port "
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
     # A local cluster for development: anonymous connections (?user=) unless CHORUS_AUTH_ANONYMOUS=false
     CHORUS_AUTH_ANONYMOUS="${CHORUS_AUTH_ANONYMOUS:-true}" \
