@@ -44,6 +44,9 @@ public interface ChorusConfig {
     /** Graceful shutdown. */
     Shutdown shutdown();
 
+    /** How frames are written to connections. */
+    Delivery delivery();
+
     /** Who may connect. */
     Auth auth();
 
@@ -235,6 +238,16 @@ public interface ChorusConfig {
          */
         @WithDefault("5s")
         Duration drainWindow();
+    }
+
+    interface Delivery {
+        /**
+         * How long a connection's written frames may wait before they are flushed to its socket, so frames that follow
+         * within it leave in one write. 0 (the default): flushed once the event loop has run the tasks already queued,
+         * which coalesces only what arrives together.
+         */
+        @WithDefault("0ms")
+        Duration writeDelay();
     }
 
     interface Limits {

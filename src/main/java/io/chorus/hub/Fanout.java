@@ -3,6 +3,9 @@ package io.chorus.hub;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.inject.Singleton;
@@ -40,6 +43,11 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncod
  * reactive wrapper. How many frames a connection has not taken yet is read off its channel's outbound buffer. A
  * connection with a WebSocket extension encoder in its pipeline (compression, never negotiated by Chorus) gets a text
  * frame above the encoders instead; one without an outlet is written through its {@code sendText}.
+ * <p>
+ * Writes are not flushed one by one: each event loop flushes the connections it wrote to once, after the tasks already
+ * queued on it have run (or after {@code chorus.delivery.write-delay}), so frames that reach a connection together —
+ * several messages in one read from Redis, or batches queued behind each other — leave in one socket write. Writes and
+ * flushes stay on the connection's loop, in call order with every other write to it.
  */
 @Singleton
 public class Fanout {
@@ -50,12 +58,16 @@ public class Fanout {
 
     private final int maxPending;
     private final int maxPendingBytes;
+    private final long writeDelayNanos;
+    private final Map<EventLoop, Flushes> flushes = new ConcurrentHashMap<>();
+    private final LongAdder flushed = new LongAdder();
     private final LongAdder written = new LongAdder();
     private final LongAdder slowConsumersClosed = new LongAdder();
 
     Fanout(ChorusConfig config) {
         this.maxPending = config.limits().maxPendingFrames();
         this.maxPendingBytes = config.limits().maxPendingBytes();
+        this.writeDelayNanos = config.delivery().writeDelay().toNanos();
     }
 
     /**
@@ -69,6 +81,7 @@ public class Fanout {
         private ChannelHandlerContext context; // resolved on the loop at the first write, once the upgrade is done
         private boolean encoded; // whether writes at context take encoded frame bytes (else a TextWebSocketFrame)
         private boolean stopped; // a Close frame went out: nothing more is written (on the loop)
+        private boolean unflushed; // written to since its loop's last flush (on the loop)
 
         /** The event loop the connection is written on. */
         public EventLoop loop() {
@@ -146,13 +159,22 @@ public class Fanout {
             return buffer == null ? 0 : buffer.size();
         }
 
-        private void write(Frame frame) {
+        /** Writes the frame without flushing it; true when the connection was flushed since its last write. */
+        private boolean write(Frame frame) {
             ChannelHandlerContext at = context();
             if (encoded) {
-                at.writeAndFlush(frame.wire().retainedDuplicate(), noPromise);
+                at.write(frame.wire().retainedDuplicate(), noPromise);
             } else {
-                at.writeAndFlush(new TextWebSocketFrame(true, 0, frame.retainedPayload()), noPromise);
+                at.write(new TextWebSocketFrame(true, 0, frame.retainedPayload()), noPromise);
             }
+            boolean first = !unflushed;
+            unflushed = true;
+            return first;
+        }
+
+        private void flush() {
+            unflushed = false;
+            context.flush();
         }
     }
 
@@ -294,10 +316,11 @@ public class Fanout {
 
         @Override
         public void run() {
+            Flushes due = flushes.computeIfAbsent(loop, Flushes::new);
             int wrote = 0;
             for (int i = 0; i < sessions.size(); i++) {
                 Session session = sessions.get(i);
-                if (writeOnLoop(session, session.outlet(), frame)) {
+                if (writeOnLoop(session, session.outlet(), frame, due)) {
                     wrote++;
                 }
             }
@@ -305,8 +328,11 @@ public class Fanout {
         }
     }
 
-    /** On the connection's event loop: checks its queue and writes the shared bytes to its channel; true if written. */
-    private boolean writeOnLoop(Session session, Outlet outlet, Frame frame) {
+    /**
+     * On the connection's event loop: checks its queue and writes the shared bytes to its channel, to be flushed with
+     * the loop's next flush; true if written.
+     */
+    private boolean writeOnLoop(Session session, Outlet outlet, Frame frame, Flushes due) {
         if (!session.link().isOpen() || outlet.stopped) {
             return false; // checked on the loop that closes it: nothing follows a close frame
         }
@@ -314,8 +340,50 @@ public class Fanout {
             closeSlowConsumer(session, outlet);
             return false;
         }
-        outlet.write(frame);
+        if (outlet.write(frame)) {
+            due.add(outlet);
+        }
         return true;
+    }
+
+    /**
+     * The connections one event loop wrote to since its last flush, flushed together in one task: queued behind what
+     * the loop already has to do, or after {@code chorus.delivery.write-delay}. Only ever used on its loop.
+     */
+    private final class Flushes implements Runnable {
+        private final EventLoop loop;
+        private List<Outlet> waiting = new ArrayList<>();
+        private List<Outlet> spare = new ArrayList<>();
+        private boolean scheduled;
+
+        Flushes(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(Outlet outlet) {
+            waiting.add(outlet);
+            if (!scheduled) {
+                scheduled = true;
+                if (writeDelayNanos > 0) {
+                    loop.schedule(this, writeDelayNanos, TimeUnit.NANOSECONDS);
+                } else {
+                    loop.execute(this);
+                }
+            }
+        }
+
+        @Override
+        public void run() {
+            scheduled = false;
+            List<Outlet> now = waiting; // a flush may lead to writes: they wait for the next one
+            waiting = spare;
+            for (int i = 0; i < now.size(); i++) {
+                now.get(i).flush();
+            }
+            flushed.add(now.size());
+            now.clear();
+            spare = now;
+        }
     }
 
     /** The path for connections without an outlet: Quarkus' own send, still bounded. */
@@ -364,6 +432,11 @@ public class Fanout {
     /** Frames handed to connections since start. */
     public long writtenCount() {
         return written.sum();
+    }
+
+    /** Socket flushes of written frames since start: fewer than {@link #writtenCount()} when writes were coalesced. */
+    public long flushedCount() {
+        return flushed.sum();
     }
 
     /** Connections closed for not reading since start. */

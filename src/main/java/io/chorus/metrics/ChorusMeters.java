@@ -66,6 +66,9 @@ public class ChorusMeters {
                 .description("Rooms with a member on this replica (each is one backplane subscription)").register(registry);
         FunctionCounter.builder("chorus.messages.delivered", fanout, Fanout::writtenCount)
                 .description("Frames handed to client connections").register(registry);
+        FunctionCounter.builder("chorus.messages.flushes", fanout, Fanout::flushedCount)
+                .description("Socket flushes of those frames: fewer than frames when writes to a connection were coalesced")
+                .register(registry);
         FunctionCounter.builder("chorus.backplane.received", traffic, BackplaneTraffic::receivedCount)
                 .description("Messages received from the backplane").register(registry);
         FunctionCounter.builder("chorus.backplane.rejected", traffic, BackplaneTraffic::rejectedCount)

@@ -142,6 +142,28 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the next server frame, which must be a whole, unmasked text message (RFC 6455 5.2: FIN set, no RSV bits,
+     * opcode 1, no mask from a server), and returns its text; anything else fails.
+     */
+    public String nextText() throws IOException {
+        int b0 = in.readUnsignedByte();
+        int b1 = in.readUnsignedByte();
+        if (b0 != 0x81 || (b1 & 0x80) != 0) {
+            throw new IOException("expected a whole unmasked text frame, got first bytes 0x" + Integer.toHexString(b0)
+                    + " 0x" + Integer.toHexString(b1));
+        }
+        long length = b1 & 0x7f;
+        if (length == 126) {
+            length = in.readUnsignedShort();
+        } else if (length == 127) {
+            length = in.readLong();
+        }
+        byte[] payload = new byte[(int) length];
+        in.readFully(payload);
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+
     /** Reads server frames, skipping data frames, until a close frame; returns its code (1005 if it has none). */
     public int awaitCloseCode() throws IOException {
         return awaitCloseCode(false);
