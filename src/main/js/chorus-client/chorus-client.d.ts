@@ -20,8 +20,11 @@ export interface ChorusClientOptions {
   user?: string;
   /** A WebSocket constructor; defaults to the global one (browsers, Node 22+). On Node 20: `import WebSocket from 'ws'`. */
   WebSocket?: new (url: string) => WebSocketLike;
-  /** Reconnect delays in milliseconds: attempt n waits a random time in [0, min(max, initial * 2^n)]. */
-  backoff?: { initial?: number; max?: number };
+  /**
+   * Reconnect delays in milliseconds: attempt n waits a random time in [0, min(max, initial * 2^n)]; after a busy
+   * replica's refusal (HTTP 503/429 where the platform shows it, or a close with 1013) `retryAfter` (1000) more.
+   */
+  backoff?: { initial?: number; max?: number; retryAfter?: number };
   /** Milliseconds a connection attempt may take until its `welcome` before it is given up (default 10000). */
   connectTimeout?: number;
   /** Source of randomness for the backoff jitter, in [0, 1) (default Math.random). */
@@ -120,6 +123,9 @@ export interface StateEvent {
   /** reconnecting or closed: the close code and reason of the connection that ended. */
   code?: number;
   reason?: string;
+  /** reconnecting: the replica was busy (HTTP 503/429, or 1013) and asked to try again later; `status` when known. */
+  refused?: boolean;
+  status?: number;
   /** open: the replica connected to. */
   replica?: string;
 }

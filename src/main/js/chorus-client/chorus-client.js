@@ -16,6 +16,23 @@ const FATAL_CLOSE_CODES = new Map([
 /** Errors after which a (re)join is tried again, from the same position, after a backoff. */
 const RETRIED_JOIN_ERRORS = new Set(['backplane_unavailable', 'rate_limited']);
 
+/**
+ * A replica that is busy refuses a connection before it opens: HTTP 503 with `Retry-After` (too many clients being
+ * admitted at once; docs/protocol.md, "Try again later"), 429 (this user's connection limit), or, once open, a close
+ * with 1013 (Try Again Later). The client then waits `backoff.retryAfter` (the server's Retry-After, 1 s) plus its
+ * jittered backoff. Browsers hide a refused upgrade's status (it looks like 1006, as an unreachable replica does): only
+ * where the platform tells it (Node's `ws`: "Unexpected server response: 503") is it recognised.
+ */
+const REFUSED_STATUSES = new Set([503, 429]);
+const TRY_AGAIN_LATER = 1013;
+
+/** The HTTP status of a refused upgrade, where the WebSocket implementation says it in its error event; else null. */
+function refusedStatusOf(event) {
+  const message = event?.message ?? event?.error?.message ?? '';
+  const match = /Unexpected server response: (\d{3})/.exec(String(message));
+  return match ? Number(match[1]) : null;
+}
+
 /** The answers a command's `ref` comes back with. */
 const ANSWERS = new Set(['ack', 'joined', 'left', 'members', 'online', 'refreshed', 'history']);
 
@@ -89,7 +106,7 @@ export class ChorusClient {
       throw new TypeError('no WebSocket: pass the WebSocket option (e.g. the "ws" package on Node 20)');
     }
     this.#options = {
-      backoff: { initial: 500, max: 10000, ...options.backoff },
+      backoff: { initial: 500, max: 10000, retryAfter: 1000, ...options.backoff },
       connectTimeout: options.connectTimeout ?? 10000,
       random: options.random ?? Math.random,
     };
@@ -279,8 +296,11 @@ export class ChorusClient {
     const token = this.#tokenInUrl ? null : this.#token;
     socket.onopen = token ? () => socket.send(JSON.stringify({ type: 'auth', token })) : null;
     socket.onmessage = (event) => this.#receive(socket, event.data);
-    socket.onclose = (event) => this.#closed(socket, event.code, event.reason);
-    socket.onerror = () => {}; // a close event follows, with what is known
+    let refusedStatus = null;
+    socket.onclose = (event) => this.#closed(socket, event.code, event.reason, refusedStatus);
+    socket.onerror = (event) => { // a close event follows, with what is known
+      refusedStatus = refusedStatusOf(event) ?? refusedStatus;
+    };
     clearTimeout(this.#connectTimer);
     this.#connectTimer = setTimeout(() => {
       if (this.#socket === socket && this.#state !== 'open') {
@@ -320,7 +340,7 @@ export class ChorusClient {
     socket.onerror = () => {};
   }
 
-  #closed(socket, code, reason) {
+  #closed(socket, code, reason, refusedStatus = null) {
     if (socket !== this.#socket) {
       return;
     }
@@ -337,7 +357,8 @@ export class ChorusClient {
       this.#stop(error, { code, reason });
       return;
     }
-    this.#scheduleReconnect({ code, reason });
+    const refused = code === TRY_AGAIN_LATER || REFUSED_STATUSES.has(refusedStatus);
+    this.#scheduleReconnect({ code, reason, refused, status: refusedStatus });
   }
 
   /** The connection is gone: every request waiting for an answer fails (it may or may not have been carried out). */
@@ -364,11 +385,14 @@ export class ChorusClient {
     this.#setState('closed', close);
   }
 
-  #scheduleReconnect({ code, reason }) {
-    const delay = backoffDelay(this.#attempt, this.#options.backoff, this.#options.random);
+  #scheduleReconnect({ code, reason, refused = false, status = null }) {
+    // a busy replica's "try again later" is honoured: its Retry-After first, then the jitter that spreads the crowd
+    const backoff = this.#options.backoff;
+    const delay = (refused ? backoff.retryAfter : 0) + backoffDelay(this.#attempt, backoff, this.#options.random);
     const attempt = ++this.#attempt;
     this.#urlIndex++; // the next attempt goes to the next URL: a dead replica is not tried twice in a row
-    this.#setState('reconnecting', { attempt, delay, code, reason });
+    const why = refused ? { refused: true, ...(status ? { status } : {}) } : {};
+    this.#setState('reconnecting', { attempt, delay, code, reason, ...why });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;

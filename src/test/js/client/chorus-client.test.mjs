@@ -193,6 +193,40 @@ describe('reconnection', () => {
   });
 });
 
+describe('a busy replica', { skip: !process.env.CHORUS_BUSY_REPLICA && 'CHORUS_BUSY_REPLICA is not set' }, () => {
+  // chorus.limits.max-admitting=0: every upgrade is refused with 503 and Retry-After (docs/protocol.md)
+  const busy = Object.values(parseReplicas(process.env.CHORUS_BUSY_REPLICA ?? 'none=http://127.0.0.1:1/'))[0];
+
+  test('its 503 is retried, after retryAfter plus the jitter, on the next URL', async () => {
+    // the ws package on every Node: its error event names the refused upgrade's status (browsers hide it)
+    const alice = client([busy.ws, r2.ws], {
+      user: 'busy-alice', WebSocket, backoff: { initial: 40, max: 40, retryAfter: 300 }, random: () => 0.5,
+    });
+    const states = record(alice, 'state');
+    const started = Date.now();
+    const welcome = await alice.connect();
+    assert.equal(welcome.replica, 'r2');
+    const refusal = states.find((s) => s.state === 'reconnecting');
+    assert.equal(refusal.refused, true, 'told apart from an unreachable replica');
+    assert.equal(refusal.status, 503);
+    assert.equal(refusal.delay, 300 + 20, 'Retry-After first, then the full-jitter delay');
+    assert.ok(Date.now() - started >= 300, 'not sooner than the server asked');
+  });
+
+  test('a client that only knows the busy replica keeps trying, its jittered delay growing each time', async () => {
+    const alice = client([busy.ws], {
+      user: 'busy-bob', WebSocket, backoff: { initial: 10, max: 1000, retryAfter: 5 }, random: () => 0.5,
+    });
+    const states = record(alice, 'state');
+    alice.connect().catch(() => {});
+    await until(() => states.filter((s) => s.state === 'reconnecting').length >= 3);
+    alice.close();
+    const delays = states.filter((s) => s.state === 'reconnecting').slice(0, 3).map((s) => s.delay);
+    assert.deepEqual(delays, [5 + 5, 5 + 10, 5 + 20]);
+    assert.ok(states.every((s) => s.state !== 'open'), 'never admitted: the replica stays busy');
+  });
+});
+
 describe('tokens', { skip: !process.env.CHORUS_JWT_REPLICA && 'CHORUS_JWT_REPLICA is not set' }, () => {
   const secured = Object.values(parseReplicas(process.env.CHORUS_JWT_REPLICA ?? 'none=http://127.0.0.1:1/'))[0];
 

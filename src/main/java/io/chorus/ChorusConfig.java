@@ -328,6 +328,14 @@ public interface ChorusConfig {
         @WithDefault("100000")
         int maxConnections();
 
+        /**
+         * {@code /ws} connections this replica admits at once: opened, not yet welcomed (with what they recovered
+         * written). Further upgrades get HTTP 503 with {@code Retry-After}, before the upgrade completes, so a
+         * reconnect storm is admitted at the pace the replica and Redis keep up with.
+         */
+        @WithDefault("1000")
+        int maxAdmitting();
+
         /** Open connections one user may hold on this replica; further upgrades get HTTP 429. */
         @WithDefault("20")
         int maxConnectionsPerUser();

@@ -19,6 +19,8 @@ public final class Session {
 
     private static final AtomicIntegerFieldUpdater<Session> PENDING = AtomicIntegerFieldUpdater.newUpdater(Session.class,
             "pendingFrames");
+    private static final AtomicIntegerFieldUpdater<Session> ADMITTING = AtomicIntegerFieldUpdater.newUpdater(
+            Session.class, "admitting");
     private static final AtomicReferenceFieldUpdater<Session, Link> LINK = AtomicReferenceFieldUpdater.newUpdater(
             Session.class, Link.class, "link");
 
@@ -58,6 +60,7 @@ public final class Session {
     boolean closingIdle;
     private volatile boolean counted; // counted against chorus.limits.max-connections
     private volatile String countedAs; // the user counted against chorus.limits.max-connections-per-user, or null
+    private volatile int admitting; // 1 while counted against chorus.limits.max-admitting
 
     /** A session for a connection being upgraded; its {@link Link} comes when the connection is open. */
     public Session() {
@@ -253,5 +256,18 @@ public final class Session {
 
     public void countedAs(String user) {
         this.countedAs = user;
+    }
+
+    /**
+     * Starts counting the session as being admitted ({@code chorus.limits.max-admitting}); false when it already was.
+     * Its end may race with its close, on other threads: both go through {@link #admitted}, and only one wins.
+     */
+    public boolean admitting() {
+        return ADMITTING.compareAndSet(this, 0, 1);
+    }
+
+    /** Stops counting the session as being admitted; true for the one caller that stopped it. */
+    public boolean admitted() {
+        return ADMITTING.compareAndSet(this, 1, 0);
     }
 }

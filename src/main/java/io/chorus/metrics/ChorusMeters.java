@@ -42,6 +42,8 @@ public class ChorusMeters {
         ROOMS_PER_CONNECTION("rooms-per-connection"),
         /** The replica was full (503 / 1013). */
         CONNECTIONS_PER_REPLICA("connections-per-replica"),
+        /** An upgrade while {@code chorus.limits.max-admitting} sessions were being admitted (503, Retry-After). */
+        ADMISSIONS("admissions"),
         /** The user held its most connections here (429 / 4029). */
         CONNECTIONS_PER_USER("connections-per-user"),
         /** A browser upgrade from an origin not allowed (403). */

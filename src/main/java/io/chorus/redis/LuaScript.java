@@ -6,19 +6,29 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
  * A Lua script kept as a resource and run with {@code EVALSHA}; when Redis does not know it (first use, or a
  * restarted Redis), it is sent once with {@code EVAL}, which also caches it.
+ * <p>
+ * A script the Redis client's pool refuses because its wait queue is full ({@code quarkus.redis.max-pool-waiting};
+ * the command was never sent) waits and is sent again, with a growing, jittered delay for up to
+ * {@link #POOL_BUSY_RETRIES} tries: a burst that overflows the queue (a reconnect storm's recovery reads) slows down
+ * instead of failing the publishes, reads and presence changes caught in it.
  */
 public final class LuaScript {
+
+    /** Tries after the pool refused a script; with delays from 5 ms doubling to 250 ms, about 10 s in all. */
+    static final int POOL_BUSY_RETRIES = 45;
 
     private final String source;
     private final String sha;
@@ -42,7 +52,10 @@ public final class LuaScript {
     public Uni<Response> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
         return redis.execute("EVALSHA", arguments(sha, keys, args))
                 .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
-                .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)));
+                .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)))
+                .onFailure(ConnectionPoolTooBusyException.class).retry()
+                .withBackOff(Duration.ofMillis(5), Duration.ofMillis(250)).withJitter(0.5)
+                .atMost(POOL_BUSY_RETRIES);
     }
 
     private static String[] arguments(String script, List<String> keys, List<String> args) {

@@ -51,6 +51,7 @@ public class Sessions {
     }
 
     private final ConnectionLimits limits;
+    private final Admissions admissions;
     private final LocalConnections connections;
     private final IdleConnections idle;
     private final UserIdentity identity;
@@ -60,10 +61,11 @@ public class Sessions {
     private final UserRegistry users;
     private final RoomRegistry rooms;
 
-    Sessions(ConnectionLimits limits, LocalConnections connections, IdleConnections idle, UserIdentity identity,
+    Sessions(ConnectionLimits limits, Admissions admissions, LocalConnections connections, IdleConnections idle, UserIdentity identity,
             TokenExpiry tokenExpiry, AuthenticationDeadline deadline, BroadcastSubscriber broadcast, UserRegistry users,
             RoomRegistry rooms) {
         this.limits = limits;
+        this.admissions = admissions;
         this.connections = connections;
         this.idle = idle;
         this.identity = identity;
@@ -79,6 +81,16 @@ public class Sessions {
         Session session = WebSocketLink.of(connection);
         session.releaseUpgrade();
         idle.watch(session);
+        return session;
+    }
+
+    /**
+     * The session of a {@code /ws} connection that just opened: it counts against {@code chorus.limits.max-admitting}
+     * until it is welcomed or closes ({@link Admissions}).
+     */
+    public Session openToAdmit(WebSocketConnection connection) {
+        Session session = open(connection);
+        admissions.begin(session);
         return session;
     }
 
@@ -134,7 +146,8 @@ public class Sessions {
      * Admits a {@code /ws} session: settles its user and permissions, counts it against the limits, registers it
      * (its user's direct-message channel, online presence, the broadcast group, starting from {@code since} when
      * recovering), calls {@code welcome} just before the broadcasts it missed are written, and finally lists it among
-     * the open sessions (or, when it closed meanwhile, closes it here: its {@code @OnClose} may have run before).
+     * the open sessions (or, when it closed meanwhile, closes it here: its {@code @OnClose} may have run before). Then
+     * it no longer counts as being admitted.
      */
     public Uni<Void> admit(Session session, Welcome welcome) {
         Link link = session.link();
@@ -157,6 +170,7 @@ public class Sessions {
         return users.connect(session, user.get(), wait)
                 .chain(() -> broadcast.add(session, since.get().orElse(null), wait, answer))
                 .onTermination().invoke(() -> {
+                    admissions.end(session);
                     if (link.isOpen()) {
                         connections.add(session);
                     } else {
@@ -196,6 +210,7 @@ public class Sessions {
         tokenExpiry.forget(session);
         connections.remove(session);
         limits.uncount(session);
+        admissions.end(session);
         if (session.dialect() != null) {
             return; // the dialect's endpoint leaves its own subscriptions
         }

@@ -13,6 +13,11 @@ public final class UpgradeOrder {
     public static final int DRAINING = 400;
     /** {@code transport.OriginAllowList}: 403. */
     public static final int ORIGIN = 300;
+    /**
+     * {@link Admissions}: 503 with {@code Retry-After} while {@code chorus.limits.max-admitting} sessions are being
+     * admitted; before authentication, so a storm's surplus costs no token verification.
+     */
+    public static final int ADMISSION = 250;
     /** {@code auth.TokenAuthentication}: 401. */
     public static final int AUTHENTICATION = 200;
     /** {@link ConnectionLimits}: 503 or 429 (after authentication: it counts per user). */

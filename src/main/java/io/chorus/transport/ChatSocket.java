@@ -83,11 +83,12 @@ public class ChatSocket {
 
     /**
      * Admits a connection that brought its identity (a token in the URL, or anonymous mode); one that did not gets
-     * {@code chorus.auth.handshake-timeout} to send an {@code auth} frame.
+     * {@code chorus.auth.handshake-timeout} to send an {@code auth} frame. Either counts as being admitted
+     * ({@code chorus.limits.max-admitting}) until its welcome.
      */
     @OnOpen
     Uni<Void> onOpen(WebSocketConnection connection) {
-        Session session = sessions.open(connection);
+        Session session = sessions.openToAdmit(connection);
         if (sessions.awaitsToken(session)) {
             CloseCode full = sessions.awaitToken(session);
             return full != null ? session.link().close(full) : Uni.createFrom().voidItem();

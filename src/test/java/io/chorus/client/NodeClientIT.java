@@ -38,14 +38,18 @@ class NodeClientIT {
         try (RedisProcess redis = RedisProcess.start();
                 ReplicaProcess r1 = ReplicaProcess.start("r1", redis.hosts());
                 ReplicaProcess r2 = ReplicaProcess.start("r2", redis.hosts());
+                // admits nobody: every upgrade gets 503 with Retry-After, as a replica under a reconnect storm does
+                ReplicaProcess busy = ReplicaProcess.start("busy", redis.hosts(), "chorus.limits.max-admitting=0");
                 ReplicaProcess secured = ReplicaProcess.start("jwt", redis.hosts(), "chorus.auth.anonymous=false",
                         "mp.jwt.verify.publickey=" + Base64.getEncoder().encodeToString(keys.getPublic().getEncoded()),
                         "mp.jwt.verify.issuer=" + ISSUER)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> r1.isReady() && r2.isReady() && secured.isReady());
+            await().atMost(Duration.ofSeconds(30)).until(() -> r1.isReady() && r2.isReady() && secured.isReady()
+                    && busy.isReady());
             NodeScript.Result result = NodeScript
                     .node("--test", "--test-reporter=spec", "--test-timeout=60000", "client/")
                     .env("CHORUS_REPLICAS", "r1=" + r1.baseUri() + ",r2=" + r2.baseUri())
                     .env("CHORUS_JWT_REPLICA", "jwt=" + secured.baseUri())
+                    .env("CHORUS_BUSY_REPLICA", "busy=" + busy.baseUri())
                     .env("CHORUS_JWT_ISSUER", ISSUER)
                     .env("CHORUS_JWT_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\n"
                             + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())

@@ -99,6 +99,31 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the server freezes (a stall); its connections stay open and every command waits unanswered. */
+    public void suspend() {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a suspended server answers what waited, in order. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts the server again on the same port. */
     public void restart() {
         if (isRunning()) {

@@ -37,6 +37,7 @@ public final class LoadGenerator {
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
     private volatile ServerCluster cluster;
     private volatile ClientFleet fleet;
+    private volatile ReconnectStorm storm;
     private volatile ProgressDisplay progress;
 
     LoadGenerator(LoadOptions options, PrintStream out) {
@@ -86,6 +87,9 @@ public final class LoadGenerator {
         cluster = options.managedServers() ? ServerCluster.start(options, dir, this::log)
                 : ServerCluster.external(options.targets(), options.serverPids());
         List<ServerCluster.Replica> replicas = cluster.replicas();
+        if (options.scenario() == Scenario.RECONNECT) {
+            return reconnectStorm(report, dir);
+        }
         Map<String, Object> setup = report.section("setup");
         setup.put("replicas", replicas.size());
         setup.put("serverCpus", options.serverCpus().isEmpty() ? "not pinned" : options.serverCpus());
@@ -310,6 +314,36 @@ public final class LoadGenerator {
             }
         }
         return abort == null ? 0 : 1;
+    }
+
+    /** {@code --scenario=reconnect}: the storm, its report, and the landing replica's profile of it (with --jfr). */
+    private int reconnectStorm(Report report, Path dir) throws Exception {
+        if (!cluster.managed() || !options.server().isChorus()) {
+            throw new IllegalArgumentException("--scenario=reconnect starts (and kills) Chorus replicas itself: "
+                    + "no --targets, no --server");
+        }
+        storm = new ReconnectStorm(options, cluster, dir, this::log);
+        int code = storm.run(report);
+        report.section("machine").put("loadAverageAtEnd", Report.machine().get("loadAverageAtEnd"));
+        report.writeJson(dir);
+        log("---- summary (" + dir.resolve(Report.JSON) + ")");
+        for (String key : List.of("connect", "storm", "delivery", "checks")) {
+            Object value = report.root().get(key);
+            if (value instanceof Map<?, ?> section) {
+                Map<Object, Object> shown = new LinkedHashMap<>(section);
+                shown.remove("timeline");
+                log(key + ": " + shown);
+            }
+        }
+        java.time.Instant[] window = ReconnectStorm.window(report);
+        ServerCluster.Replica landing = cluster.replicas().get(0);
+        cleanUp();
+        Path recording = dir.resolve(landing.id() + ".jfr");
+        if (options.jfr() && window != null && Files.exists(recording)) {
+            JfrHotMethods.write(recording, window[0], window[1], dir.resolve(landing.id() + "-hot-methods.txt"));
+            log("profile of the storm on " + landing.id() + ": " + dir.resolve(landing.id() + "-hot-methods.txt"));
+        }
+        return code;
     }
 
     /** Ramp steps: raise the rate until a step is not sustainable; each step's numbers. */
@@ -564,6 +598,9 @@ public final class LoadGenerator {
         try {
             if (fleet != null) {
                 fleet.close();
+            }
+            if (storm != null) {
+                storm.close();
             }
         } catch (RuntimeException e) {
             System.err.println("loadgen: closing clients failed: " + e);

@@ -31,7 +31,11 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
     }
 
     static final String USAGE = """
-            Usage: LoadGenerator --scenario=idle|broadcast|rooms|hot-room [options]
+            Usage: LoadGenerator --scenario=idle|broadcast|rooms|hot-room|reconnect [options]
+              reconnect: --connections subscribers on the last replica, --publishers on the first publishing at
+                         --rate for --warmup; then the last replica is killed (-9) and its clients all reconnect to
+                         the first with ?since= (retrying as the JS client does, honouring Retry-After); --duration
+                         is the storm window (until all are back), --drain the wait for the last messages
               --connections=N          connections to open (default: idle 10000, broadcast 10000, rooms 10000, hot-room 5000)
               --replicas=N             replicas to start (default: idle 1, else 2)
               --rate=R                 messages published per second, all publishers together (default: idle 1,

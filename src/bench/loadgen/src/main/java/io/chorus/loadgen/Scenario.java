@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The four workloads of issue 8, and how each lays out a run: which replica every connection goes to, which room it
+ * The four workloads of issue 8 and issue 18's reconnect storm, and how each lays out a run: which replica every connection goes to, which room it
  * joins, and which connections publish where.
  * <p>
  * Connection {@code i} goes to replica {@code i % replicas}, so every room and every publisher set is spread over all
@@ -19,7 +19,13 @@ enum Scenario {
     /** (c) Many rooms of a few members; one member of each room publishes to it. */
     ROOMS("rooms", true),
     /** (d) One hot room that every connection joins; a few members publish to it. */
-    HOT_ROOM("hot-room", true);
+    HOT_ROOM("hot-room", true),
+    /**
+     * Issue 18's reconnect storm ({@link ReconnectStorm}): N broadcast subscribers on the last replica, a few
+     * publishers on the first; the last replica is killed ({@code kill -9}) while messages flow, and its clients all
+     * reconnect at once to the first, recovering from their last positions.
+     */
+    RECONNECT("reconnect", false);
 
     private final String cliName;
     private final boolean usesRooms;
@@ -44,7 +50,8 @@ enum Scenario {
                 return scenario;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + name + "': one of idle, broadcast, rooms, hot-room");
+        throw new IllegalArgumentException(
+                "unknown scenario '" + name + "': one of idle, broadcast, rooms, hot-room, reconnect");
     }
 
     /**
@@ -151,12 +158,33 @@ enum Scenario {
                 roomNames = new String[] { "lg-hot" };
                 publisherConnections = firstConnections(publishers, connections);
             }
+            case RECONNECT -> {
+                return reconnectPlan(connections, replicas, publishers);
+            }
             default -> {
                 roomNames = new String[0];
                 publisherConnections = firstConnections(publishers, connections);
             }
         }
         return new Plan(this, connections, replicas, replicaOf, groupOf, roomNames, publisherConnections);
+    }
+
+    /**
+     * The reconnect storm's layout: {@code publishers} extra connections on the first replica (they stay), then the
+     * {@code subscribers} on the last one (the replica that will be lost); everyone receives every broadcast.
+     */
+    private static Plan reconnectPlan(int subscribers, int replicas, int publishers) {
+        if (replicas < 2) {
+            throw new IllegalArgumentException("the reconnect storm needs two replicas: one to lose, one to land on");
+        }
+        int count = Math.max(1, publishers);
+        int connections = count + subscribers;
+        int[] replicaOf = new int[connections];
+        for (int c = count; c < connections; c++) {
+            replicaOf[c] = replicas - 1;
+        }
+        return new Plan(RECONNECT, connections, replicas, replicaOf, new int[connections], new String[0],
+                firstConnections(count, connections));
     }
 
     /** Publishers are the first connections, so they are spread over the replicas like everyone else. */

@@ -43,6 +43,19 @@ class ScenarioTest {
     }
 
     @Test
+    void theReconnectStormPutsPublishersOnTheSurvivorAndSubscribersOnTheReplicaToBeLost() {
+        Scenario.Plan plan = Scenario.RECONNECT.plan(100, 2, 3, 0);
+        assertEquals(103, plan.connections());
+        assertArrayEquals(new int[] { 0, 1, 2 }, plan.publisherConnections());
+        assertEquals(3, plan.connectionsOn(0));
+        assertEquals(100, plan.connectionsOn(1));
+        assertNull(plan.roomOfPublisher(0), "broadcasts: everyone receives everything");
+        assertEquals(Scenario.RECONNECT, Scenario.parse("reconnect"));
+        assertEquals(100, Scenario.RECONNECT.plan(100, 3, 1, 0).connectionsOn(2), "the last replica is lost");
+        assertThrows(IllegalArgumentException.class, () -> Scenario.RECONNECT.plan(100, 1, 1, 0));
+    }
+
+    @Test
     void optionsAreBoundedAndLoopbackOnly() {
         LoadOptions options = LoadOptions.parse("--scenario=broadcast", "--connections=2000", "--rate=50",
                 "--duration=10s", "--sources=3");
