@@ -48,6 +48,8 @@ public final class ScaleCoordinator {
         final int clients;
         final CompletableFuture<int[]> connected = new CompletableFuture<>();
         final CompletableFuture<String> ledger = new CompletableFuture<>();
+        final CompletableFuture<String> roomLedger = new CompletableFuture<>();
+        final CompletableFuture<long[]> joined = new CompletableFuture<>();
         final CompletableFuture<String> stats = new CompletableFuture<>();
         volatile int open;
         volatile long delivered;
@@ -87,6 +89,9 @@ public final class ScaleCoordinator {
     private final List<Worker> workers = Collections.synchronizedList(new ArrayList<>());
     private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
     private final AtomicLong sent = new AtomicLong();
+    private final ConcurrentSkipListSet<Long> roomAcked = new ConcurrentSkipListSet<>();
+    private final AtomicLong roomSent = new AtomicLong();
+    private final Map<String, AtomicLong> roomErrors = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
     private final List<Phase> phases = new ArrayList<>();
     private final Object histogramLock = new Object();
@@ -112,7 +117,8 @@ public final class ScaleCoordinator {
             if (!arg.startsWith("--") || eq < 0) {
                 System.err.println("usage: ScaleCoordinator --clients=20000 --workers=2 --replicas=3 [--idle=20s] "
                         + "[--phase=20s] [--rates=1,10] [--fault-window=60s] [--fault-rate=10] [--faults=true] [--server-heap=512m] "
-                        + "[--worker-heap=512m] [--out=target/loadgen/scale] [--max-run=600s]");
+                        + "[--worker-heap=512m] [--rooms-phase=true] [--rooms=1000] [--room-size=100] [--room-rate=auto] "
+                        + "[--room-publishers=replicas] [--room-presence=false] [--out=target/loadgen/scale] [--max-run=600s]");
                 System.exit(2);
             }
             options.put(arg.substring(2, eq), arg.substring(eq + 1));
@@ -150,10 +156,23 @@ public final class ScaleCoordinator {
         setup.put("workers", workerCount);
         setup.put("replicas", replicaCount);
         setup.put("loadAverageAtStart", loadAverage());
+        boolean roomsPhase = Boolean.parseBoolean(options.getOrDefault("rooms-phase", "true"));
+        RoomPlan plan = roomsPhase ? RoomPlan.forClients(clients, Integer.parseInt(options.getOrDefault("rooms", "0")),
+                Integer.parseInt(options.getOrDefault("room-size", "0")),
+                Double.parseDouble(options.getOrDefault("room-rate", "0"))) : null;
+        if (plan != null) {
+            setup.put("roomPlan", plan.rooms() + " rooms of " + plan.size() + " at " + plan.rate() + " msg/s");
+        }
 
         log("starting Redis and " + replicaCount + " replicas");
         String lean = options.getOrDefault("server-jvm-opts",
                 "-XX:+UseSerialGC -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20");
+        if (plan != null && !Boolean.parseBoolean(options.getOrDefault("room-presence", "false"))) {
+            // rooms of 100 would push member_joined to every member on every join: 100 x 99 / 2 frames a room, 5
+            // million for 1,000 rooms, before the first message. The phase measures messages; presence is still
+            // written to Redis on every join, only not announced
+            lean += " -Dchorus.presence.max-announced=" + (plan.size() - 1);
+        }
         cluster = ServerCluster.start(LoadOptions.parse(new String[] { "--scenario=idle",
                 "--replicas=" + replicaCount, "--server-heap=" + options.getOrDefault("server-heap", "512m"),
                 "--server-jvm-opts=" + lean, "--out=" + dir, "--max-run=" + maxRun.toSeconds() + "s" }), dir, this::log);
@@ -242,6 +261,11 @@ public final class ScaleCoordinator {
             sleep(Duration.ofSeconds(3));
         }
 
+        // ---- rooms
+        if (plan != null) {
+            roomsPhase(plan, replicas, phase);
+        }
+
         // ---- faults
         if (Boolean.parseBoolean(options.getOrDefault("faults", "true")) && replicas.size() >= 3) {
             fault("kill -9 " + replicas.get(0).id(), replicas.get(0), true, faultRate, faultWindow, expectedClients);
@@ -262,6 +286,35 @@ public final class ScaleCoordinator {
             stats.put("worker" + worker.index, worker.stats.get(30, TimeUnit.SECONDS));
         }
         BroadcastLedger.Merged merged = BroadcastLedger.merge(ledgers);
+        Map<String, Object> roomDelivery = new LinkedHashMap<>();
+        Map<Long, Long> roomLost = Map.of();
+        if (plan != null) {
+            List<String> roomLedgers = new ArrayList<>();
+            for (Worker worker : workers) {
+                roomLedgers.add(worker.roomLedger.get(30, TimeUnit.SECONDS));
+            }
+            RoomLedger.Merged rooms = RoomLedger.merge(roomLedgers);
+            roomLost = RoomLedger.lostOf(rooms, roomAcked, plan);
+            long expectedRoom = 0;
+            for (long sequence : roomAcked) {
+                expectedRoom += rooms.membersByRoom().getOrDefault(plan.roomOfMessage(sequence), 0L);
+            }
+            roomDelivery.put("members", rooms.members());
+            roomDelivery.put("roomsWithMembers", rooms.membersByRoom().size());
+            roomDelivery.put("published", roomSent.get());
+            roomDelivery.put("acked", roomAcked.size());
+            roomDelivery.put("errors", roomErrors);
+            roomDelivery.put("deliveries", rooms.messages().deliveries());
+            roomDelivery.put("expectedForAcked", expectedRoom);
+            roomDelivery.put("lostDeliveries", roomLost.values().stream().mapToLong(Long::longValue).sum());
+            roomDelivery.put("messagesWithLoss", roomLost.size());
+            roomDelivery.put("surplus", RoomLedger.surplusOf(rooms, rooms.messages().receivedByOffset().keySet()
+                    .stream().map(k -> k - 1).toList(), plan));
+            roomDelivery.put("lostCoveredByGapEvents", rooms.messages().declaredGaps());
+            roomDelivery.put("duplicates", rooms.messages().duplicates());
+            roomDelivery.put("silentHoles", rooms.messages().holes());
+            roomDelivery.put("misrouted", rooms.misrouted());
+        }
         Map<Long, Long> lost = BroadcastLedger.lostOf(merged, acked, expectedClients);
         Map<String, Object> delivery = new LinkedHashMap<>();
         delivery.put("published", sent.get());
@@ -275,11 +328,88 @@ public final class ScaleCoordinator {
         delivery.put("silentHoles", merged.holes());
         delivery.put("workers", stats);
         setup.put("loadAverageAtEnd", loadAverage());
-        String report = report(setup, delivery, lost);
+        String report = report(setup, delivery, lost, roomDelivery, roomLost);
         Files.writeString(dir.resolve("report.md"), report);
         out.println(report);
         cleanUp();
         return 0;
+    }
+
+    /**
+     * The rooms phase: every client the plan puts in a room joins it (a phase of its own, "join rooms"), then one
+     * publisher per replica takes turns publishing to the rooms in order at the plan's rate, for {@code length}.
+     */
+    private void roomsPhase(RoomPlan plan, List<ServerCluster.Replica> replicas, Duration length) throws Exception {
+        Phase joins = begin("join rooms");
+        int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "128"));
+        for (Worker worker : workers) {
+            tell(worker, "rooms " + plan.rooms() + " " + plan.size() + " " + plan.rate() + " " + concurrency);
+        }
+        long members = 0, failed = 0, slowest = 0;
+        for (Worker worker : workers) {
+            long[] result = worker.joined.get(200, TimeUnit.SECONDS);
+            members += result[0];
+            failed += result[1];
+            slowest = Math.max(slowest, result[2]);
+        }
+        joins.facts.put("joined", members);
+        joins.facts.put("joinsFailed", failed);
+        joins.facts.put("joinSeconds", round(slowest / 1e3));
+        joins.facts.put("joinsPerSecond", Math.round(members / Math.max(slowest / 1e3, 1e-3)));
+        log(String.format(Locale.ROOT, "joined %,d of %,d room members in %.1f s (%d failed)", members,
+                plan.members(), slowest / 1e3, failed));
+        end(joins);
+        sleep(Duration.ofSeconds(2));
+
+        int count = Integer.parseInt(options.getOrDefault("room-publishers", String.valueOf(replicas.size())));
+        List<WebSocket> publishers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            publishers.add(openPublisher(replicas.get(i % replicas.size()).ws(), frame -> {
+                switch (PayloadCodec.typeOf(frame)) {
+                    case ACK -> {
+                        PayloadCodec.Probe ref = PayloadCodec.publishRefOf(frame);
+                        if (ref != null) {
+                            roomAcked.add(ref.sequence());
+                        }
+                    }
+                    case ERROR -> roomErrors.computeIfAbsent(PayloadCodec.errorCodeOf(frame), k -> new AtomicLong())
+                            .incrementAndGet();
+                    default -> {
+                    }
+                }
+            }));
+        }
+        Phase p = begin(String.format(Locale.ROOT, "rooms %s/s", trim(plan.rate())));
+        p.facts.put("plan", plan.rooms() + " x " + plan.size() + ", " + plan.deliveriesPerSecond() + " deliveries/s asked");
+        PayloadCodec codec = new PayloadCodec(0);
+        long period = Math.round(1e9 / plan.rate());
+        long start = System.nanoTime();
+        long due = start;
+        long stop = start + length.toNanos();
+        while (due < stop) {
+            long now = System.nanoTime();
+            if (now < due) {
+                LockSupport.parkNanos(Math.min(due - now, TimeUnit.MILLISECONDS.toNanos(1)));
+                continue;
+            }
+            long sequence = roomSent.getAndIncrement();
+            int publisher = (int) (sequence % publishers.size());
+            publishers.get(publisher).writeTextMessage(
+                    codec.publish(RoomPlan.name(plan.roomOfMessage(sequence)), publisher, sequence, due));
+            due += period;
+        }
+        sleep(Duration.ofSeconds(1));
+        end(p);
+        p.facts.put("published", roomSent.get());
+        p.facts.put("acked", roomAcked.size());
+        for (WebSocket publisher : publishers) {
+            publisher.close();
+        }
+        sleep(Duration.ofSeconds(2));
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
     }
 
     /** Kills ({@code -9}) or stops (SIGTERM, a drain) one replica while publishing, until its clients are back. */
@@ -406,6 +536,9 @@ public final class ScaleCoordinator {
                         }
                     }
                     case "ledger" -> worker.ledger.complete(line.substring("ledger ".length()));
+                    case "rooms" -> worker.roomLedger.complete(line.substring("rooms ".length()));
+                    case "joined" -> worker.joined.complete(new long[] { Long.parseLong(parts[1]),
+                            Long.parseLong(parts[2]), Long.parseLong(parts[3]) });
                     case "stats" -> worker.stats.complete(line.substring("stats ".length()));
                     default -> log("worker " + worker.index + ": " + line);
                 }
@@ -441,15 +574,22 @@ public final class ScaleCoordinator {
 
     // ---------------------------------------------------------------- the publisher
 
-    private void startPublisher(URI replica) throws Exception {
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-        PayloadCodec codec = new PayloadCodec(0);
-        publisher = vertx.createWebSocketClient(new WebSocketClientOptions().setIdleTimeout(0))
+    /** A connection of the coordinator's own to {@code replica}, its frames handed to {@code handler}. */
+    private WebSocket openPublisher(URI replica, io.vertx.core.Handler<io.vertx.core.buffer.Buffer> handler)
+            throws Exception {
+        WebSocket ws = vertx.createWebSocketClient(new WebSocketClientOptions().setIdleTimeout(0))
                 .connect(new WebSocketConnectOptions().setHost(replica.getHost()).setPort(replica.getPort())
                         .setURI(replica.getPath()))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ws.handler(handler);
+        return ws;
+    }
+
+    private void startPublisher(URI replica) throws Exception {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        PayloadCodec codec = new PayloadCodec(0);
         byte[] offsetKey = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
-        publisher.handler(frame -> {
+        publisher = openPublisher(replica, frame -> {
             if (PayloadCodec.typeOf(frame) == PayloadCodec.FrameType.ACK) {
                 long offset = ScaleWorker.numberAfter(frame, offsetKey);
                 if (offset > 0) {
@@ -485,7 +625,8 @@ public final class ScaleCoordinator {
 
     // ---------------------------------------------------------------- the report
 
-    private String report(Map<String, Object> setup, Map<String, Object> delivery, Map<Long, Long> lost) {
+    private String report(Map<String, Object> setup, Map<String, Object> delivery, Map<Long, Long> lost,
+            Map<String, Object> roomDelivery, Map<Long, Long> roomLost) {
         StringBuilder md = new StringBuilder();
         md.append("setup: ").append(setup).append("\n\n");
         md.append("| phase | load avg | s | deliveries/s | p50 ms | p99 ms | max ms | peak 1-s p99 of unaffected clients ms "
@@ -511,6 +652,13 @@ public final class ScaleCoordinator {
         if (!lost.isEmpty()) {
             md.append("offsets with loss (offset=clients missing, first 20): ")
                     .append(lost.entrySet().stream().limit(20).toList()).append('\n');
+        }
+        if (!roomDelivery.isEmpty()) {
+            md.append("\nrooms: ").append(roomDelivery).append('\n');
+        }
+        if (!roomLost.isEmpty()) {
+            md.append("room messages with loss (sequence=members missing, first 20): ")
+                    .append(roomLost.entrySet().stream().limit(20).toList()).append('\n');
         }
         return md.toString();
     }

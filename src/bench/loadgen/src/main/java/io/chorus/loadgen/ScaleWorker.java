@@ -44,13 +44,22 @@ public final class ScaleWorker {
     private static final long MAX_BACKOFF_MS = 10_000;
     private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EPOCH_KEY = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ROOM_KEY = "\"room\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JOIN_REF_KEY = "\"ref\":\"j\"".getBytes(StandardCharsets.US_ASCII);
 
     /** One subscriber; its mutable fields are touched only on its connection's event loop. */
     private static final class Client {
         final int index;
+        final int global;
         final int home;
         final int stride;
         volatile WebSocket ws;
+        /** Told the answer to its {@code join} (true: joined), then cleared; null when no join is pending. */
+        volatile java.util.function.Consumer<Boolean> joinAnswer;
+        volatile int joining = -1;
+        /** The room it is a member of on its current connection, or -1. */
+        int room = -1;
+        long lastRoomOffset = -1;
         long lastOffset = -1;
         String epoch = "";
         int attempt;
@@ -58,8 +67,9 @@ public final class ScaleWorker {
         boolean everLost;
         boolean welcomed;
 
-        Client(int index, int home, int stride) {
+        Client(int index, int global, int home, int stride) {
             this.index = index;
+            this.global = global;
             this.home = home;
             this.stride = stride;
         }
@@ -82,6 +92,8 @@ public final class ScaleWorker {
     private final LongAdder connectFailures = new LongAdder();
     private final Map<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
+    private volatile RoomPlan plan;
+    private volatile RoomLedger roomLedger = new RoomLedger(1);
 
     ScaleWorker(List<URI> replicas, String source, int first, int count, int eventLoops) {
         LoadOptions.requireLoopback(source);
@@ -100,7 +112,7 @@ public final class ScaleWorker {
             int global = first + i;
             // home replica round robin; each client walks the others in its own order, so the clients of a lost
             // replica spread over the survivors (like clients given shuffled URL lists)
-            clients[i] = new Client(i, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
+            clients[i] = new Client(i, global, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
         }
     }
 
@@ -152,8 +164,13 @@ public final class ScaleWorker {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         String line;
         while ((line = in.readLine()) != null && !line.equals("quit")) {
-            if (line.equals("report")) {
+            if (line.startsWith("rooms ")) {
+                String[] parts = line.split(" ");
+                joinRooms(new RoomPlan(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
+                        Double.parseDouble(parts[3])), Integer.parseInt(parts[4]));
+            } else if (line.equals("report")) {
                 say("ledger " + ledger.encode());
+                say("rooms " + roomLedger.encode());
                 StringBuilder stats = new StringBuilder("stats");
                 stats.append(" open=").append(open.get()).append(" reconnected=").append(reconnected.get())
                         .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
@@ -167,6 +184,56 @@ public final class ScaleWorker {
             vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             // thousands of closing handshakes on a starved machine: the process exits anyway, the report is out
+        }
+    }
+
+    /**
+     * Every client the plan puts in a room sends its {@code join}, at most {@code concurrency} unanswered at once;
+     * then {@code joined <members> <failed> <milliseconds>} goes to the coordinator.
+     */
+    private void joinRooms(RoomPlan rooms, int concurrency) throws InterruptedException {
+        roomLedger = new RoomLedger(rooms.rooms());
+        plan = rooms;
+        long start = System.nanoTime();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(concurrency);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        int asked = 0;
+        java.util.concurrent.Phaser answers = new java.util.concurrent.Phaser(1);
+        for (Client client : clients) {
+            int room = rooms.roomOf(client.global);
+            WebSocket ws = client.ws;
+            if (room < 0 || ws == null || ws.isClosed()) {
+                continue;
+            }
+            inFlight.acquire();
+            asked++;
+            answers.register();
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+            client.joining = room;
+            client.joinAnswer = joinedIt -> {
+                if (answered.compareAndSet(false, true)) {
+                    (joinedIt ? ok : failed).incrementAndGet();
+                    inFlight.release();
+                    answers.arriveAndDeregister();
+                }
+            };
+            ws.writeTextMessage(PayloadCodec.join(RoomPlan.name(room), "j")).onFailure(e -> answerJoin(client, false));
+        }
+        try {
+            answers.awaitAdvanceInterruptibly(answers.arrive(), 3, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.err.println("rooms: " + (asked - ok.get() - failed.get()) + " joins unanswered after 3 minutes");
+        }
+        say(String.format(Locale.ROOT, "joined %d %d %d", ok.get(), asked - ok.get(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+    }
+
+    private static void answerJoin(Client client, boolean joined) {
+        java.util.function.Consumer<Boolean> answer = client.joinAnswer;
+        if (answer != null) {
+            client.joinAnswer = null;
+            answer.accept(joined);
         }
     }
 
@@ -225,6 +292,8 @@ public final class ScaleWorker {
                 if (client.welcomed) {
                     down.incrementAndGet();
                 }
+                client.room = -1; // a new connection is in no room (the rooms phase is over before any fault)
+                answerJoin(client, false);
                 client.welcomed = false;
                 closeCodes.computeIfAbsent(String.valueOf(ws.closeStatusCode()), k -> new LongAdder()).increment();
                 client.everLost = true;
@@ -278,8 +347,27 @@ public final class ScaleWorker {
                     lastBackNanos.accumulateAndGet(System.nanoTime(), Math::max);
                 }
             }
+            case JOINED -> {
+                int room = client.joining;
+                if (room >= 0 && client.room != room) {
+                    client.room = room;
+                    client.lastRoomOffset = numberAfter(frame, OFFSET_KEY);
+                    roomLedger.joined(room);
+                    answerJoin(client, true);
+                }
+            }
+            case ERROR -> {
+                if (PayloadCodec.indexOf(frame, JOIN_REF_KEY, 0, frame.length()) >= 0) {
+                    System.err.println("join refused: " + frame.toString(StandardCharsets.UTF_8));
+                    answerJoin(client, false);
+                }
+            }
             default -> {
-                if (PayloadCodec.typeNameOf(frame).equals("gap")) {
+                if (PayloadCodec.typeNameOf(frame).equals("gap") && roomOf(frame) != null) {
+                    long position = numberAfter(frame, OFFSET_KEY);
+                    roomLedger.declaredGap(Math.max(0, position - client.lastRoomOffset));
+                    client.lastRoomOffset = Math.max(client.lastRoomOffset, position);
+                } else if (PayloadCodec.typeNameOf(frame).equals("gap")) {
                     long position = numberAfter(frame, OFFSET_KEY);
                     ledger.declaredGap(Math.max(0, position - client.lastOffset));
                     client.lastOffset = Math.max(client.lastOffset, position);
@@ -292,6 +380,11 @@ public final class ScaleWorker {
         long now = System.nanoTime();
         long offset = numberAfter(frame, OFFSET_KEY);
         if (offset <= 0) {
+            return;
+        }
+        String roomName = roomOf(frame);
+        if (roomName != null) {
+            onRoomMessage(client, frame, roomName, offset, now);
             return;
         }
         if (client.epoch.isEmpty()) {
@@ -318,6 +411,47 @@ public final class ScaleWorker {
             }
         }
         delivered.increment();
+    }
+
+    /** A message of a room: counted for its sequence if it is the client's room and the next of its offsets. */
+    private void onRoomMessage(Client client, Buffer frame, String roomName, long offset, long now) {
+        RoomPlan rooms = plan;
+        PayloadCodec.Probe probe = PayloadCodec.probeOf(frame);
+        int room = RoomPlan.roomNamed(roomName);
+        if (rooms == null || probe == null || room < 0 || room != client.room
+                || rooms.roomOfMessage(probe.sequence()) != room) {
+            roomLedger.misrouted();
+            return;
+        }
+        if (offset <= client.lastRoomOffset) {
+            roomLedger.duplicate();
+            return;
+        }
+        if (client.lastRoomOffset >= 0 && offset > client.lastRoomOffset + 1) {
+            roomLedger.hole(offset - client.lastRoomOffset - 1);
+        }
+        client.lastRoomOffset = offset;
+        roomLedger.received(probe.sequence());
+        long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
+        all.recordValue(micros);
+        if (!client.everLost) {
+            stable.recordValue(micros);
+        }
+        delivered.increment();
+    }
+
+    /** The {@code room} of an event, or null when it has none (a broadcast). */
+    static String roomOf(Buffer frame) {
+        int at = PayloadCodec.indexOf(frame, ROOM_KEY, 0, frame.length());
+        if (at < 0) {
+            return null;
+        }
+        int start = at + ROOM_KEY.length;
+        int end = start;
+        while (end < frame.length() && end - start < 128 && frame.getByte(end) != '"') {
+            end++;
+        }
+        return frame.getString(start, end, "US-ASCII");
     }
 
     /** The non-negative integer after the first {@code key}, or -1. */
