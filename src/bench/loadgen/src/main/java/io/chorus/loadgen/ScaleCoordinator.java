@@ -71,10 +71,15 @@ public final class ScaleCoordinator {
         final Histogram all = new Histogram(LatencyRecorder.HIGHEST_MICROS, 3);
         final Map<String, Object> facts = new LinkedHashMap<>();
         double peakStableP99Ms;
+        String loadAverage;
         long startNanos;
         double seconds;
         long deliveredStart;
         long delivered;
+        /** Deliveries the phase's messages make when every client gets each (0: not waited for), and when its
+         * publishing stopped: {@link #end} waits for the backlog to drain, up to {@code --drain-timeout}. */
+        long expectDeliveries;
+        long publishEndNanos;
         Map<String, double[]> cpuStart;
         Map<String, Double> cores = new LinkedHashMap<>();
 
@@ -84,6 +89,7 @@ public final class ScaleCoordinator {
     }
 
     private final Map<String, String> options;
+    private final Map<String, Object> setup = Collections.synchronizedMap(new LinkedHashMap<>());
     private final PrintStream out;
     private final Path dir;
     private final List<Worker> workers = Collections.synchronizedList(new ArrayList<>());
@@ -151,7 +157,6 @@ public final class ScaleCoordinator {
         Duration phase = LoadOptions.parseDuration(options.getOrDefault("phase", "20s"));
         Duration faultWindow = LoadOptions.parseDuration(options.getOrDefault("fault-window", "60s"));
         double faultRate = Double.parseDouble(options.getOrDefault("fault-rate", "10"));
-        Map<String, Object> setup = new LinkedHashMap<>();
         setup.put("clients", clients);
         setup.put("workers", workerCount);
         setup.put("replicas", replicaCount);
@@ -254,9 +259,12 @@ public final class ScaleCoordinator {
         for (String each : options.getOrDefault("rates", "1,10").split(",")) {
             double r = Double.parseDouble(each);
             Phase p = begin("broadcast " + each + "/s");
+            long before = sent.get();
             rate = r;
             sleep(phase);
             rate = 0;
+            p.publishEndNanos = System.nanoTime();
+            p.expectDeliveries = (sent.get() - before) * expectedClients;
             end(p);
             sleep(Duration.ofSeconds(3));
         }
@@ -398,9 +406,10 @@ public final class ScaleCoordinator {
                     codec.publish(RoomPlan.name(plan.roomOfMessage(sequence)), publisher, sequence, due));
             due += period;
         }
-        sleep(Duration.ofSeconds(1));
-        end(p);
+        p.publishEndNanos = System.nanoTime();
+        p.expectDeliveries = roomSent.get() * plan.size();
         p.facts.put("published", roomSent.get());
+        end(p);
         p.facts.put("acked", roomAcked.size());
         for (WebSocket publisher : publishers) {
             publisher.close();
@@ -453,7 +462,7 @@ public final class ScaleCoordinator {
 
     private Phase begin(String name) {
         Phase p = new Phase(name);
-        p.facts.put("loadAverage", loadAverage());
+        p.loadAverage = loadAverage();
         p.cpuStart = cpu();
         p.startNanos = System.nanoTime();
         p.deliveredStart = workers.stream().mapToLong(w -> w.delivered).sum();
@@ -468,6 +477,19 @@ public final class ScaleCoordinator {
     private void end(Phase p) {
         // latencies of messages sent in the phase arrive up to a few seconds later: give them a moment
         sleep(Duration.ofSeconds(2));
+        if (p.expectDeliveries > 0) {
+            // a phase in backlog: wait until its messages are delivered, so the next phase measures only its own
+            long deadline = System.nanoTime() + LoadOptions.parseDuration(options.getOrDefault("drain-timeout", "90s"))
+                    .toNanos();
+            long got;
+            while ((got = workers.stream().mapToLong(w -> w.delivered).sum() - p.deliveredStart) < p.expectDeliveries
+                    && System.nanoTime() < deadline) {
+                sleep(Duration.ofMillis(250));
+            }
+            p.facts.put("deliveriesAsked", p.expectDeliveries);
+            p.facts.put(got >= p.expectDeliveries ? "drainedSecondsAfterLastPublish" : "notDrainedSecondsAfterLastPublish",
+                    round((System.nanoTime() - p.publishEndNanos) / 1e9));
+        }
         synchronized (histogramLock) {
             current = null;
         }
@@ -485,6 +507,17 @@ public final class ScaleCoordinator {
         log(String.format(Locale.ROOT, "phase %s: %,d delivered in %.1f s, p50 %.1f p99 %.1f max %.1f ms, cores %s",
                 p.name, p.delivered, p.seconds, LatencyRecorder.ms(p.all, 50), LatencyRecorder.ms(p.all, 99),
                 LatencyRecorder.maxMs(p.all), p.cores));
+        writeSoFar();
+    }
+
+    /** The report of the phases so far, so a run the watchdog stops still leaves its numbers. */
+    private void writeSoFar() {
+        try {
+            Files.writeString(dir.resolve("report.md"), "(partial: written after phase " + phases.size() + ")\n\n"
+                    + report(setup, Map.of(), Map.of(), Map.of(), Map.of()));
+        } catch (IOException | RuntimeException e) {
+            log("partial report: " + e);
+        }
     }
 
     /** CPU seconds [user, system] of every process of the run, and of the whole machine as [busy, 0]. */
@@ -643,7 +676,7 @@ public final class ScaleCoordinator {
             double ours = replicaCores + p.cores.getOrDefault("redis", 0.0) + p.cores.getOrDefault("workers", 0.0)
                     + p.cores.getOrDefault("coordinator", 0.0);
             md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %,d | %.1f | %.1f | %.1f | %.1f | %s = %.2f | %.3f | %.2f | %.2f | %s |%n",
-                    p.name, p.facts.remove("loadAverage"), p.seconds, Math.round(p.delivered / p.seconds),
+                    p.name, p.loadAverage, p.seconds, Math.round(p.delivered / p.seconds),
                     LatencyRecorder.ms(p.all, 50), LatencyRecorder.ms(p.all, 99), LatencyRecorder.maxMs(p.all),
                     p.peakStableP99Ms, each, replicaCores, p.cores.getOrDefault("redis", 0.0),
                     p.cores.getOrDefault("workers", 0.0), p.cores.getOrDefault("machine", 0.0) - ours, p.facts));
