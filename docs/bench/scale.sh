@@ -13,5 +13,8 @@ fi
 LOADGEN=src/bench/loadgen
 ./mvnw -B -q -f "$LOADGEN/pom.xml" compile dependency:build-classpath \
   -Dmdep.outputFile="$PWD/$LOADGEN/target/loadgen.classpath" -Dmdep.includeScope=runtime
+# a frozen copy of the classes (the workers get the same classpath), so a build in this tree cannot change a running run
+FROZEN="$(mktemp -d "${TMPDIR:-/tmp}/scale-classes.XXXXXX")"
+cp -r "$LOADGEN/target/classes" "$FROZEN/"
 exec java -Xmx256m -XX:+UseSerialGC -Dvertx.disableDnsResolver=true \
-  -cp "$LOADGEN/target/classes:$(cat "$LOADGEN/target/loadgen.classpath")" io.chorus.loadgen.ScaleCoordinator "$@"
+  -cp "$FROZEN/classes:$(cat "$LOADGEN/target/loadgen.classpath")" io.chorus.loadgen.ScaleCoordinator "$@"

@@ -56,6 +56,8 @@ public final class ScaleCoordinator {
         volatile int reconnected;
         volatile long lastBackNanos;
         volatile int down;
+        /** Deliveries so far by the replica the client was connected to. */
+        volatile long[] byReplica = new long[0];
 
         Worker(int index, Process process, int clients) {
             this.index = index;
@@ -76,6 +78,7 @@ public final class ScaleCoordinator {
         double seconds;
         long deliveredStart;
         long delivered;
+        long[] byReplicaStart;
         /** Deliveries the phase's messages make when every client gets each (0: not waited for), and when its
          * publishing stopped: {@link #end} waits for the backlog to drain, up to {@code --drain-timeout}. */
         long expectDeliveries;
@@ -122,7 +125,7 @@ public final class ScaleCoordinator {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
                 System.err.println("usage: ScaleCoordinator --clients=20000 --workers=2 --replicas=3 [--idle=20s] "
-                        + "[--phase=20s] [--rates=1,10] [--fault-window=60s] [--fault-rate=10] [--faults=true] [--server-heap=512m] "
+                        + "[--phase=20s] [--rates=1,10] [--fault-window=60s] [--fault-rate=10] [--faults=true|kill|term|false] [--drain-timeout=90s] [--server-heap=512m] "
                         + "[--worker-heap=512m] [--rooms-phase=true] [--rooms=1000] [--room-size=100] [--room-rate=auto] "
                         + "[--room-publishers=replicas] [--room-presence=false] [--out=target/loadgen/scale] [--max-run=600s]");
                 System.exit(2);
@@ -210,6 +213,7 @@ public final class ScaleCoordinator {
             log("worker " + w + " pid " + process.pid() + ": " + share + " clients from " + source);
             first += share;
         }
+        Phase connectPhase = begin("connect");
         long connectStart = System.nanoTime();
         Thread sampler = new Thread(this::sample, "scale-sampler");
         sampler.setDaemon(true);
@@ -225,6 +229,14 @@ public final class ScaleCoordinator {
         setup.put("failedToConnect", failed);
         setup.put("connectSeconds", round(connectSeconds));
         setup.put("connectsPerSecond", Math.round(open / connectSeconds));
+        end(connectPhase);
+        connectPhase.facts.put("connected", open);
+        connectPhase.facts.put("connectsPerSecond", Math.round(open / connectSeconds));
+        double replicaCpuSeconds = replicas.stream()
+                .mapToDouble(r -> connectPhase.cores.getOrDefault(r.id(), 0.0)).sum() * connectPhase.seconds;
+        connectPhase.facts.put("replicaCpuMicrosPerConnect", Math.round(replicaCpuSeconds * 1e6 / Math.max(1, open)));
+        connectPhase.facts.put("workerCpuMicrosPerConnect", Math.round(connectPhase.cores.getOrDefault("workers", 0.0)
+                * connectPhase.seconds * 1e6 / Math.max(1, open)));
         log(String.format(Locale.ROOT, "connected %,d of %,d in %.1f s", open, clients, connectSeconds));
         int expectedClients = open;
 
@@ -257,6 +269,9 @@ public final class ScaleCoordinator {
 
         // ---- broadcasts
         for (String each : options.getOrDefault("rates", "1,10").split(",")) {
+            if (each.isBlank()) {
+                continue;
+            }
             double r = Double.parseDouble(each);
             Phase p = begin("broadcast " + each + "/s");
             long before = sent.get();
@@ -275,8 +290,12 @@ public final class ScaleCoordinator {
         }
 
         // ---- faults
-        if (Boolean.parseBoolean(options.getOrDefault("faults", "true")) && replicas.size() >= 3) {
+        // --faults: true (kill -9 of r1, then SIGTERM of r2), kill, term, or false
+        String faults = options.getOrDefault("faults", "true");
+        if (replicas.size() >= 3 && (faults.equals("true") || faults.equals("kill"))) {
             fault("kill -9 " + replicas.get(0).id(), replicas.get(0), true, faultRate, faultWindow, expectedClients);
+        }
+        if (replicas.size() >= 3 && (faults.equals("true") || faults.equals("term"))) {
             fault("SIGTERM " + replicas.get(1).id(), replicas.get(1), false, faultRate, faultWindow, expectedClients);
         }
         rate = 0;
@@ -466,6 +485,7 @@ public final class ScaleCoordinator {
         p.cpuStart = cpu();
         p.startNanos = System.nanoTime();
         p.deliveredStart = workers.stream().mapToLong(w -> w.delivered).sum();
+        p.byReplicaStart = deliveredByReplica();
         synchronized (histogramLock) {
             current = p;
         }
@@ -495,6 +515,14 @@ public final class ScaleCoordinator {
         }
         p.seconds = (System.nanoTime() - p.startNanos) / 1e9;
         p.delivered = workers.stream().mapToLong(w -> w.delivered).sum() - p.deliveredStart;
+        if (p.delivered > 0) {
+            long[] now = deliveredByReplica();
+            long[] inPhase = new long[now.length];
+            for (int i = 0; i < now.length; i++) {
+                inPhase[i] = now[i] - (i < p.byReplicaStart.length ? p.byReplicaStart[i] : 0);
+            }
+            p.facts.put("deliveredByReplica", java.util.Arrays.toString(inPhase));
+        }
         Map<String, double[]> cpuEnd = cpu();
         for (String key : p.cpuStart.keySet()) {
             double[] a = p.cpuStart.get(key);
@@ -518,6 +546,18 @@ public final class ScaleCoordinator {
         } catch (IOException | RuntimeException e) {
             log("partial report: " + e);
         }
+    }
+
+    /** Deliveries so far by the replica the receiving client was connected to, over all workers. */
+    private long[] deliveredByReplica() {
+        long[] sum = new long[cluster.replicas().size()];
+        for (Worker w : workers) {
+            long[] one = w.byReplica;
+            for (int i = 0; i < Math.min(one.length, sum.length); i++) {
+                sum[i] += one[i];
+            }
+        }
+        return sum;
     }
 
     /** CPU seconds [user, system] of every process of the run, and of the whole machine as [busy, 0]. */
@@ -557,6 +597,9 @@ public final class ScaleCoordinator {
                         worker.reconnected = Integer.parseInt(parts[3]);
                         worker.lastBackNanos = Long.parseLong(parts[4]);
                         worker.down = Integer.parseInt(parts[7]);
+                        if (parts.length > 8) {
+                            worker.byReplica = countsOf(parts[8]);
+                        }
                         Histogram stable = HistogramText.decode(parts[5]);
                         Histogram all = HistogramText.decode(parts[6]);
                         synchronized (histogramLock) {
@@ -746,6 +789,13 @@ public final class ScaleCoordinator {
             cluster.close();
         }
         ServerCluster.stopEverythingLaunched();
+    }
+
+    /** Reads {@link ScaleWorker#counts}' word back. */
+    static long[] countsOf(String word) {
+        String inner = word.substring(1, word.length() - 1);
+        return inner.isEmpty() ? new long[0]
+                : java.util.Arrays.stream(inner.split(",")).mapToLong(Long::parseLong).toArray();
     }
 
     static long infoLong(String info, String field) {

@@ -54,6 +54,8 @@ public final class ScaleWorker {
         final int home;
         final int stride;
         volatile WebSocket ws;
+        /** The replica its current (or latest) connection is to. */
+        volatile int replica;
         /** Told the answer to its {@code join} (true: joined), then cleared; null when no join is pending. */
         volatile java.util.function.Consumer<Boolean> joinAnswer;
         volatile int joining = -1;
@@ -92,6 +94,8 @@ public final class ScaleWorker {
     private final LongAdder connectFailures = new LongAdder();
     private final Map<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicLongArray deliveredByReplica;
+    private final AtomicInteger joinsRefused = new AtomicInteger();
     private volatile RoomPlan plan;
     private volatile RoomLedger roomLedger = new RoomLedger(1);
 
@@ -107,6 +111,7 @@ public final class ScaleWorker {
                 .setMaxConnections(count * 2 + 16).setConnectTimeout(10_000).setIdleTimeout(0)
                 .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false));
         this.clients = new Client[count];
+        this.deliveredByReplica = new java.util.concurrent.atomic.AtomicLongArray(replicas.size());
         int n = replicas.size();
         for (int i = 0; i < count; i++) {
             int global = first + i;
@@ -145,8 +150,7 @@ public final class ScaleWorker {
     }
 
     void run(int concurrency) throws Exception {
-        connectAll(concurrency);
-        say(String.format(Locale.ROOT, "connected %d %d", open.get(), failedFirst.get()));
+        // ticks from the start: the coordinator sees the connect's progress
         Thread ticker = new Thread(() -> {
             while (!closing) {
                 try {
@@ -154,13 +158,16 @@ public final class ScaleWorker {
                 } catch (InterruptedException e) {
                     return;
                 }
-                say(String.format(Locale.ROOT, "tick %d %d %d %d %s %s %d", open.get(), delivered.sum(),
+                say(String.format(Locale.ROOT, "tick %d %d %d %d %s %s %d %s", open.get(), delivered.sum(),
                         reconnected.get(), lastBackNanos.get(), HistogramText.encode(stable.getIntervalHistogram()),
-                        HistogramText.encode(all.getIntervalHistogram()), down.get()));
+                        HistogramText.encode(all.getIntervalHistogram()), down.get(),
+                        counts(deliveredByReplica)));
             }
         }, "worker-ticker");
         ticker.setDaemon(true);
         ticker.start();
+        connectAll(concurrency);
+        say(String.format(Locale.ROOT, "connected %d %d", open.get(), failedFirst.get()));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         String line;
         while ((line = in.readLine()) != null && !line.equals("quit")) {
@@ -174,7 +181,8 @@ public final class ScaleWorker {
                 StringBuilder stats = new StringBuilder("stats");
                 stats.append(" open=").append(open.get()).append(" reconnected=").append(reconnected.get())
                         .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
-                        .append(connectFailures.sum()).append(" delivered=").append(delivered.sum());
+                        .append(connectFailures.sum()).append(" delivered=").append(delivered.sum())
+                        .append(" joinsRefused=").append(joinsRefused.get());
                 closeCodes.forEach((code, n) -> stats.append(" close").append(code).append('=').append(n.sum()));
                 say(stats.toString());
             }
@@ -277,6 +285,7 @@ public final class ScaleWorker {
             }
             WebSocket ws = result.result();
             client.ws = ws;
+            client.replica = replica;
             client.welcomed = false;
             open.incrementAndGet();
             ws.handler(frame -> onFrame(client, frame, firstResult));
@@ -358,7 +367,9 @@ public final class ScaleWorker {
             }
             case ERROR -> {
                 if (PayloadCodec.indexOf(frame, JOIN_REF_KEY, 0, frame.length()) >= 0) {
-                    System.err.println("join refused: " + frame.toString(StandardCharsets.UTF_8));
+                    if (joinsRefused.incrementAndGet() <= 3) {
+                        System.err.println("join refused: " + frame.toString(StandardCharsets.UTF_8));
+                    }
                     answerJoin(client, false);
                 }
             }
@@ -411,6 +422,7 @@ public final class ScaleWorker {
             }
         }
         delivered.increment();
+        deliveredByReplica.incrementAndGet(client.replica);
     }
 
     /** A message of a room: counted for its sequence if it is the client's room and the next of its offsets. */
@@ -438,6 +450,12 @@ public final class ScaleWorker {
             stable.recordValue(micros);
         }
         delivered.increment();
+        deliveredByReplica.incrementAndGet(client.replica);
+    }
+
+    /** Counts as one word of a tick line, {@code [a,b,…]} ({@link ScaleCoordinator#countsOf} reads it back). */
+    static String counts(java.util.concurrent.atomic.AtomicLongArray counts) {
+        return counts.toString().replace(" ", "");
     }
 
     /** The {@code room} of an event, or null when it has none (a broadcast). */
