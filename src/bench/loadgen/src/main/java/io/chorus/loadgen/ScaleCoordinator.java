@@ -196,11 +196,11 @@ public final class ScaleCoordinator {
         int first = 0;
         for (int w = 0; w < workerCount; w++) {
             int share = clients / workerCount + (w < clients % workerCount ? 1 : 0);
-            String source = "127.0.0." + (w + 2);
+            String source = sourcesOf(w, Integer.parseInt(options.getOrDefault("sources-per-worker", "4")));
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + options.getOrDefault("worker-heap", "512m"), "-XX:+UseSerialGC",
                     "-Dvertx.disableDnsResolver=true", "-cp", System.getProperty("java.class.path"),
-                    ScaleWorker.class.getName(), "--targets=" + targets, "--source=" + source, "--first=" + first,
+                    ScaleWorker.class.getName(), "--targets=" + targets, "--sources=" + source, "--first=" + first,
                     "--clients=" + share, "--max-run-seconds=" + maxRun.toSeconds(),
                     "--concurrency=" + options.getOrDefault("concurrency", "128"));
             Process process = io.chorus.testing.ChildProcesses.launch(new ProcessBuilder(command)
@@ -789,6 +789,18 @@ public final class ScaleCoordinator {
             cluster.close();
         }
         ServerCluster.stopEverythingLaunched();
+    }
+
+    /**
+     * Worker {@code w}'s source addresses, {@code 127.0.<w+2>.1} … {@code 127.0.<w+2>.<n>}: each worker its own, none
+     * the servers' 127.0.0.1, and each address ≤ ~4,000 sockets at 16,500 clients a worker.
+     */
+    static String sourcesOf(int w, int n) {
+        StringBuilder sources = new StringBuilder();
+        for (int k = 1; k <= n; k++) {
+            sources.append(k == 1 ? "" : ",").append("127.0.").append(w + 2).append('.').append(k);
+        }
+        return sources.toString();
     }
 
     /** Reads {@link ScaleWorker#counts}' word back. */

@@ -19,4 +19,10 @@ class ScaleTickTest {
         assertArrayEquals(new long[] { 16_575, 0, 3, 99_453_000L }, ScaleCoordinator.countsOf(word));
         assertArrayEquals(new long[0], ScaleCoordinator.countsOf(ScaleWorker.counts(new AtomicLongArray(0))));
     }
+
+    @Test
+    void everyWorkerHasSourceAddressesOfItsOwnAndNoneIsTheServers() {
+        assertEquals("127.0.2.1,127.0.2.2,127.0.2.3,127.0.2.4", ScaleCoordinator.sourcesOf(0, 4));
+        assertEquals("127.0.8.1", ScaleCoordinator.sourcesOf(6, 1));
+    }
 }
