@@ -501,13 +501,19 @@ public final class ScaleCoordinator {
             // a phase in backlog: wait until its messages are delivered, so the next phase measures only its own
             long deadline = System.nanoTime() + LoadOptions.parseDuration(options.getOrDefault("drain-timeout", "90s"))
                     .toNanos();
-            long got;
+            // or until nothing arrives for 5 s: a room's members can be fewer than its size (a refused join)
+            long got = 0, lastGot = -1, lastProgress = System.nanoTime();
             while ((got = workers.stream().mapToLong(w -> w.delivered).sum() - p.deliveredStart) < p.expectDeliveries
-                    && System.nanoTime() < deadline) {
+                    && System.nanoTime() < deadline && System.nanoTime() - lastProgress < 5_000_000_000L) {
+                if (got != lastGot) {
+                    lastGot = got;
+                    lastProgress = System.nanoTime();
+                }
                 sleep(Duration.ofMillis(250));
             }
             p.facts.put("deliveriesAsked", p.expectDeliveries);
-            p.facts.put(got >= p.expectDeliveries ? "drainedSecondsAfterLastPublish" : "notDrainedSecondsAfterLastPublish",
+            p.facts.put(got >= p.expectDeliveries ? "drainedSecondsAfterLastPublish"
+                    : System.nanoTime() < deadline ? "quietSecondsAfterLastPublish" : "notDrainedSecondsAfterLastPublish",
                     round((System.nanoTime() - p.publishEndNanos) / 1e9));
         }
         synchronized (histogramLock) {
