@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the multi-process generator (src/bench/loadgen: io.chorus.loadgen.ScaleCoordinator): Redis, N replicas and W worker
-# processes of <= 16,500 clients each (one 127.0.0.x source address per worker). Arguments go to the coordinator.
+# processes of <= 16,500 clients each (4 source addresses 127.0.<w+2>.1-4 per worker). Arguments go to the coordinator.
 # See docs/benchmarks.md, "100,000 clients over processes". Bounded by --max-run (<= 10 minutes); loopback only.
 #
 # Example: docs/bench/scale.sh --clients=20000 --workers=2 --replicas=3 --out=target/loadgen/scale-20k

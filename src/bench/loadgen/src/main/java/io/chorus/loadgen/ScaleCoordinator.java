@@ -33,8 +33,8 @@ import io.vertx.core.http.WebSocketConnectOptions;
 
 /**
  * The multi-process generator (issue 19): starts Redis and N replicas ({@link ServerCluster}), W {@link ScaleWorker}
- * processes of ≤ ~16,000 clients each, every one on its own 127.0.0.x source address, and one publisher; then runs
- * the phases (idle, broadcast at 1 and 10 msg/s, kill -9 of one replica, SIGTERM of another), sampling CPU and RSS of
+ * processes of ≤ ~16,000 clients each, each with source addresses of its own, and one publisher; then runs
+ * the phases (connect, idle, broadcast at 1 and 10 msg/s, rooms, kill -9 of one replica, SIGTERM of another), sampling CPU and RSS of
  * every process from /proc and Redis's INFO, merges the workers' histograms and ledgers, and writes one report
  * ({@code report.md}). Bounded by {@code --max-run} (at most 10 minutes), loopback only; stops everything it started
  * by PID on success, failure or timeout. See docs/benchmarks.md, "100,000 clients over processes".
@@ -127,7 +127,7 @@ public final class ScaleCoordinator {
                 System.err.println("usage: ScaleCoordinator --clients=20000 --workers=2 --replicas=3 [--idle=20s] "
                         + "[--phase=20s] [--rates=1,10] [--fault-window=60s] [--fault-rate=10] [--faults=true|kill|term|false] [--drain-timeout=90s] [--server-heap=512m] "
                         + "[--worker-heap=512m] [--rooms-phase=true] [--rooms=1000] [--room-size=100] [--room-rate=auto] "
-                        + "[--room-publishers=replicas] [--room-presence=false] [--out=target/loadgen/scale] [--max-run=600s]");
+                        + "[--room-publishers=replicas] [--room-presence=false] [--sources-per-worker=4] [--out=target/loadgen/scale] [--max-run=600s]");
                 System.exit(2);
             }
             options.put(arg.substring(2, eq), arg.substring(eq + 1));

@@ -34,9 +34,11 @@ import io.vertx.core.http.WebSocketConnectOptions;
  * <p>
  * It talks to the coordinator over stdin/stdout lines. Out: {@code connected <open> <failed>} once the first connect
  * round finished; every second {@code tick <open> <delivered> <reconnected> <lastBackNanos> <stableHistogram>
- * <allHistogram> <down>} (latencies of that second, {@link HistogramText}; "stable" = clients that never lost their
- * connection; down = clients that lost their connection and have no welcome again yet); on {@code report}: {@code ledger <BroadcastLedger line>} and {@code stats key=value …}. In:
- * {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
+ * <allHistogram> <down> [deliveries by replica,…]} (latencies of that second, {@link HistogramText}; "stable" =
+ * clients that never lost their connection; down = clients that lost their connection and have no welcome again yet);
+ * {@code joined <members> <failed> <milliseconds>} after {@code rooms}; on {@code report}: {@code ledger <BroadcastLedger
+ * line>}, {@code rooms <RoomLedger line>} and {@code stats key=value …}. In: {@code rooms <rooms> <size> <rate>
+ * <concurrency>} (join the {@link RoomPlan}'s rooms), {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
  */
 public final class ScaleWorker {
 
