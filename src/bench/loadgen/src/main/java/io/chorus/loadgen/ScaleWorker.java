@@ -27,16 +27,18 @@ import io.vertx.core.http.WebSocketConnectOptions;
 
 /**
  * One worker process of the multi-process generator ({@link ScaleCoordinator}): holds up to ~16,000 broadcast
- * subscribers (under this machine's hard limit of 20,000 open files per process), all bound to one 127.0.0.x source
+ * subscribers (under this machine's hard limit of 20,000 open files per process), bound to a few loopback source
  * address, and behaves like the Chorus client ({@code src/main/js/chorus-client}) when its connection closes:
  * reconnects after a "full jitter" backoff ({@code random(0, min(10 s, 500 ms × 2^attempt))}), each attempt to the
  * next replica of its own list, recovering from its last broadcast position ({@code ?since=&epoch=}).
  * <p>
  * It talks to the coordinator over stdin/stdout lines. Out: {@code connected <open> <failed>} once the first connect
  * round finished; every second {@code tick <open> <delivered> <reconnected> <lastBackNanos> <stableHistogram>
- * <allHistogram> <down>} (latencies of that second, {@link HistogramText}; "stable" = clients that never lost their
- * connection; down = clients that lost their connection and have no welcome again yet); on {@code report}: {@code ledger <BroadcastLedger line>} and {@code stats key=value …}. In:
- * {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
+ * <allHistogram> <down> [deliveries by replica,…]} (latencies of that second, {@link HistogramText}; "stable" =
+ * clients that never lost their connection; down = clients that lost their connection and have no welcome again yet);
+ * {@code joined <members> <failed> <milliseconds>} after {@code rooms}; on {@code report}: {@code ledger <BroadcastLedger
+ * line>}, {@code rooms <RoomLedger line>} and {@code stats key=value …}. In: {@code rooms <rooms> <size> <rate>
+ * <concurrency>} (join the {@link RoomPlan}'s rooms), {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
  */
 public final class ScaleWorker {
 
@@ -44,13 +46,24 @@ public final class ScaleWorker {
     private static final long MAX_BACKOFF_MS = 10_000;
     private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EPOCH_KEY = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ROOM_KEY = "\"room\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JOIN_REF_KEY = "\"ref\":\"j\"".getBytes(StandardCharsets.US_ASCII);
 
     /** One subscriber; its mutable fields are touched only on its connection's event loop. */
     private static final class Client {
         final int index;
+        final int global;
         final int home;
         final int stride;
         volatile WebSocket ws;
+        /** The replica its current (or latest) connection is to. */
+        volatile int replica;
+        /** Told the answer to its {@code join} (true: joined), then cleared; null when no join is pending. */
+        volatile java.util.function.Consumer<Boolean> joinAnswer;
+        volatile int joining = -1;
+        /** The room it is a member of on its current connection, or -1. */
+        int room = -1;
+        long lastRoomOffset = -1;
         long lastOffset = -1;
         String epoch = "";
         int attempt;
@@ -58,8 +71,9 @@ public final class ScaleWorker {
         boolean everLost;
         boolean welcomed;
 
-        Client(int index, int home, int stride) {
+        Client(int index, int global, int home, int stride) {
             this.index = index;
+            this.global = global;
             this.home = home;
             this.stride = stride;
         }
@@ -67,7 +81,8 @@ public final class ScaleWorker {
 
     private final List<URI> replicas;
     private final Vertx vertx;
-    private final WebSocketClient wsClient;
+    /** One client per source address; client {@code i} connects from {@code wsClients[i mod n]}. */
+    private final WebSocketClient[] wsClients;
     private final Client[] clients;
     private final BroadcastLedger ledger = new BroadcastLedger();
     private final Recorder stable = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
@@ -82,25 +97,40 @@ public final class ScaleWorker {
     private final LongAdder connectFailures = new LongAdder();
     private final Map<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicLongArray deliveredByReplica;
+    private final AtomicInteger joinsRefused = new AtomicInteger();
+    private volatile RoomPlan plan;
+    private volatile RoomLedger roomLedger = new RoomLedger(1);
 
-    ScaleWorker(List<URI> replicas, String source, int first, int count, int eventLoops) {
-        LoadOptions.requireLoopback(source);
+    ScaleWorker(List<URI> replicas, List<String> sources, int first, int count, int eventLoops) {
+        for (String source : sources) {
+            LoadOptions.requireLoopback(source);
+        }
         for (URI uri : replicas) {
             LoadOptions.requireLoopback(uri.getHost());
         }
         this.replicas = replicas;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
                 .setBlockedThreadCheckInterval(10_000));
-        this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(source)
-                .setMaxConnections(count * 2 + 16).setConnectTimeout(10_000).setIdleTimeout(0)
-                .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false));
+        // a socket bound to a source address before connecting takes a port no other socket on that address has
+        // (bind cannot know the destination), searched in one half of the ephemeral range first: towards ~14,000
+        // sockets on one address every bind scans the whole range in the kernel, and the connect rate collapses
+        // (measured: 430/s at 50,000 clients, 100/s at 65,000, the workers' CPU 90 % system time). So a few
+        // addresses per worker, each holding a few thousand ports
+        this.wsClients = new WebSocketClient[sources.size()];
+        for (int k = 0; k < sources.size(); k++) {
+            wsClients[k] = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(sources.get(k))
+                    .setMaxConnections(count * 2 + 16).setConnectTimeout(10_000).setIdleTimeout(0)
+                    .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false));
+        }
         this.clients = new Client[count];
+        this.deliveredByReplica = new java.util.concurrent.atomic.AtomicLongArray(replicas.size());
         int n = replicas.size();
         for (int i = 0; i < count; i++) {
             int global = first + i;
             // home replica round robin; each client walks the others in its own order, so the clients of a lost
             // replica spread over the survivors (like clients given shuffled URL lists)
-            clients[i] = new Client(i, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
+            clients[i] = new Client(i, global, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
         }
     }
 
@@ -126,15 +156,14 @@ public final class ScaleWorker {
         }, "worker-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        ScaleWorker worker = new ScaleWorker(targets, o.get("source"), Integer.parseInt(o.get("first")),
+        ScaleWorker worker = new ScaleWorker(targets, List.of(o.get("sources").split(",")), Integer.parseInt(o.get("first")),
                 Integer.parseInt(o.get("clients")), Integer.parseInt(o.getOrDefault("event-loops", "2")));
         worker.run(Integer.parseInt(o.getOrDefault("concurrency", "256")));
         System.exit(0);
     }
 
     void run(int concurrency) throws Exception {
-        connectAll(concurrency);
-        say(String.format(Locale.ROOT, "connected %d %d", open.get(), failedFirst.get()));
+        // ticks from the start: the coordinator sees the connect's progress
         Thread ticker = new Thread(() -> {
             while (!closing) {
                 try {
@@ -142,22 +171,31 @@ public final class ScaleWorker {
                 } catch (InterruptedException e) {
                     return;
                 }
-                say(String.format(Locale.ROOT, "tick %d %d %d %d %s %s %d", open.get(), delivered.sum(),
+                say(String.format(Locale.ROOT, "tick %d %d %d %d %s %s %d %s", open.get(), delivered.sum(),
                         reconnected.get(), lastBackNanos.get(), HistogramText.encode(stable.getIntervalHistogram()),
-                        HistogramText.encode(all.getIntervalHistogram()), down.get()));
+                        HistogramText.encode(all.getIntervalHistogram()), down.get(),
+                        counts(deliveredByReplica)));
             }
         }, "worker-ticker");
         ticker.setDaemon(true);
         ticker.start();
+        connectAll(concurrency);
+        say(String.format(Locale.ROOT, "connected %d %d", open.get(), failedFirst.get()));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         String line;
         while ((line = in.readLine()) != null && !line.equals("quit")) {
-            if (line.equals("report")) {
+            if (line.startsWith("rooms ")) {
+                String[] parts = line.split(" ");
+                joinRooms(new RoomPlan(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
+                        Double.parseDouble(parts[3])), Integer.parseInt(parts[4]));
+            } else if (line.equals("report")) {
                 say("ledger " + ledger.encode());
+                say("rooms " + roomLedger.encode());
                 StringBuilder stats = new StringBuilder("stats");
                 stats.append(" open=").append(open.get()).append(" reconnected=").append(reconnected.get())
                         .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
-                        .append(connectFailures.sum()).append(" delivered=").append(delivered.sum());
+                        .append(connectFailures.sum()).append(" delivered=").append(delivered.sum())
+                        .append(" joinsRefused=").append(joinsRefused.get());
                 closeCodes.forEach((code, n) -> stats.append(" close").append(code).append('=').append(n.sum()));
                 say(stats.toString());
             }
@@ -167,6 +205,56 @@ public final class ScaleWorker {
             vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             // thousands of closing handshakes on a starved machine: the process exits anyway, the report is out
+        }
+    }
+
+    /**
+     * Every client the plan puts in a room sends its {@code join}, at most {@code concurrency} unanswered at once;
+     * then {@code joined <members> <failed> <milliseconds>} goes to the coordinator.
+     */
+    private void joinRooms(RoomPlan rooms, int concurrency) throws InterruptedException {
+        roomLedger = new RoomLedger(rooms.rooms());
+        plan = rooms;
+        long start = System.nanoTime();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(concurrency);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        int asked = 0;
+        java.util.concurrent.Phaser answers = new java.util.concurrent.Phaser(1);
+        for (Client client : clients) {
+            int room = rooms.roomOf(client.global);
+            WebSocket ws = client.ws;
+            if (room < 0 || ws == null || ws.isClosed()) {
+                continue;
+            }
+            inFlight.acquire();
+            asked++;
+            answers.register();
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+            client.joining = room;
+            client.joinAnswer = joinedIt -> {
+                if (answered.compareAndSet(false, true)) {
+                    (joinedIt ? ok : failed).incrementAndGet();
+                    inFlight.release();
+                    answers.arriveAndDeregister();
+                }
+            };
+            ws.writeTextMessage(PayloadCodec.join(RoomPlan.name(room), "j")).onFailure(e -> answerJoin(client, false));
+        }
+        try {
+            answers.awaitAdvanceInterruptibly(answers.arrive(), 3, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.err.println("rooms: " + (asked - ok.get() - failed.get()) + " joins unanswered after 3 minutes");
+        }
+        say(String.format(Locale.ROOT, "joined %d %d %d", ok.get(), asked - ok.get(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+    }
+
+    private static void answerJoin(Client client, boolean joined) {
+        java.util.function.Consumer<Boolean> answer = client.joinAnswer;
+        if (answer != null) {
+            client.joinAnswer = null;
+            answer.accept(joined);
         }
     }
 
@@ -198,7 +286,7 @@ public final class ScaleWorker {
         }
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
                 .setURI(path);
-        wsClient.connect(options).onComplete(result -> {
+        wsClients[client.index % wsClients.length].connect(options).onComplete(result -> {
             if (result.failed()) {
                 connectFailures.increment();
                 if (firstResult != null) {
@@ -210,6 +298,7 @@ public final class ScaleWorker {
             }
             WebSocket ws = result.result();
             client.ws = ws;
+            client.replica = replica;
             client.welcomed = false;
             open.incrementAndGet();
             ws.handler(frame -> onFrame(client, frame, firstResult));
@@ -225,6 +314,8 @@ public final class ScaleWorker {
                 if (client.welcomed) {
                     down.incrementAndGet();
                 }
+                client.room = -1; // a new connection is in no room (the rooms phase is over before any fault)
+                answerJoin(client, false);
                 client.welcomed = false;
                 closeCodes.computeIfAbsent(String.valueOf(ws.closeStatusCode()), k -> new LongAdder()).increment();
                 client.everLost = true;
@@ -278,8 +369,29 @@ public final class ScaleWorker {
                     lastBackNanos.accumulateAndGet(System.nanoTime(), Math::max);
                 }
             }
+            case JOINED -> {
+                int room = client.joining;
+                if (room >= 0 && client.room != room) {
+                    client.room = room;
+                    client.lastRoomOffset = numberAfter(frame, OFFSET_KEY);
+                    roomLedger.joined(room);
+                    answerJoin(client, true);
+                }
+            }
+            case ERROR -> {
+                if (PayloadCodec.indexOf(frame, JOIN_REF_KEY, 0, frame.length()) >= 0) {
+                    if (joinsRefused.incrementAndGet() <= 3) {
+                        System.err.println("join refused: " + frame.toString(StandardCharsets.UTF_8));
+                    }
+                    answerJoin(client, false);
+                }
+            }
             default -> {
-                if (PayloadCodec.typeNameOf(frame).equals("gap")) {
+                if (PayloadCodec.typeNameOf(frame).equals("gap") && roomOf(frame) != null) {
+                    long position = numberAfter(frame, OFFSET_KEY);
+                    roomLedger.declaredGap(Math.max(0, position - client.lastRoomOffset));
+                    client.lastRoomOffset = Math.max(client.lastRoomOffset, position);
+                } else if (PayloadCodec.typeNameOf(frame).equals("gap")) {
                     long position = numberAfter(frame, OFFSET_KEY);
                     ledger.declaredGap(Math.max(0, position - client.lastOffset));
                     client.lastOffset = Math.max(client.lastOffset, position);
@@ -292,6 +404,11 @@ public final class ScaleWorker {
         long now = System.nanoTime();
         long offset = numberAfter(frame, OFFSET_KEY);
         if (offset <= 0) {
+            return;
+        }
+        String roomName = roomOf(frame);
+        if (roomName != null) {
+            onRoomMessage(client, frame, roomName, offset, now);
             return;
         }
         if (client.epoch.isEmpty()) {
@@ -318,6 +435,54 @@ public final class ScaleWorker {
             }
         }
         delivered.increment();
+        deliveredByReplica.incrementAndGet(client.replica);
+    }
+
+    /** A message of a room: counted for its sequence if it is the client's room and the next of its offsets. */
+    private void onRoomMessage(Client client, Buffer frame, String roomName, long offset, long now) {
+        RoomPlan rooms = plan;
+        PayloadCodec.Probe probe = PayloadCodec.probeOf(frame);
+        int room = RoomPlan.roomNamed(roomName);
+        if (rooms == null || probe == null || room < 0 || room != client.room
+                || rooms.roomOfMessage(probe.sequence()) != room) {
+            roomLedger.misrouted();
+            return;
+        }
+        if (offset <= client.lastRoomOffset) {
+            roomLedger.duplicate();
+            return;
+        }
+        if (client.lastRoomOffset >= 0 && offset > client.lastRoomOffset + 1) {
+            roomLedger.hole(offset - client.lastRoomOffset - 1);
+        }
+        client.lastRoomOffset = offset;
+        roomLedger.received(probe.sequence());
+        long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
+        all.recordValue(micros);
+        if (!client.everLost) {
+            stable.recordValue(micros);
+        }
+        delivered.increment();
+        deliveredByReplica.incrementAndGet(client.replica);
+    }
+
+    /** Counts as one word of a tick line, {@code [a,b,…]} ({@link ScaleCoordinator#countsOf} reads it back). */
+    static String counts(java.util.concurrent.atomic.AtomicLongArray counts) {
+        return counts.toString().replace(" ", "");
+    }
+
+    /** The {@code room} of an event, or null when it has none (a broadcast). */
+    static String roomOf(Buffer frame) {
+        int at = PayloadCodec.indexOf(frame, ROOM_KEY, 0, frame.length());
+        if (at < 0) {
+            return null;
+        }
+        int start = at + ROOM_KEY.length;
+        int end = start;
+        while (end < frame.length() && end - start < 128 && frame.getByte(end) != '"') {
+            end++;
+        }
+        return frame.getString(start, end, "US-ASCII");
     }
 
     /** The non-negative integer after the first {@code key}, or -1. */
