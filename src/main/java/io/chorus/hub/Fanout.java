@@ -378,7 +378,11 @@ public class Fanout {
             List<Outlet> now = waiting; // a flush may lead to writes: they wait for the next one
             waiting = spare;
             for (int i = 0; i < now.size(); i++) {
-                now.get(i).flush();
+                try {
+                    now.get(i).flush(); // marks it flushed first: a later write schedules it again, whatever happens
+                } catch (RuntimeException failure) {
+                    LOG.debugf("Flushing a connection failed: %s", failure);
+                }
             }
             flushed.add(now.size());
             now.clear();
