@@ -59,6 +59,8 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --event-loops=2          generator event loops
               --server=chorus          the server to start: chorus, or a reference peer of src/bench (ws-ioredis,
                                        socketio; idle and broadcast only; run npm ci in its folder first)
+              --warm-landing=0         reconnect: connections the landing replica welcomes and closes before the run,
+                                       so the storm lands on a warm replica, as a survivor in a cluster is
               --idle-window=0s         after connecting, measure this long with nothing published: CPU of each
                                        replica and of Redis, and Redis commands/s (INFO total_commands_processed)
               --targets=ws://127.0.0.1:8081/ws,…  use running replicas (loopback only) instead of starting them
@@ -231,7 +233,8 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
     /** Reads named values and remembers which were read, so a misspelled option fails instead of being ignored. */
     private static final class Options {
         private static final List<String> KNOWN = List.of("scenario", "ramp", "targets", "server-pids", "jar",
-                "server-heap", "server-jvm-opts", "server-cpus", "redis-cpus", "jfr", "out", "ramp-steps", "server");
+                "server-heap", "server-jvm-opts", "server-cpus", "redis-cpus", "jfr", "out", "ramp-steps", "server",
+                "warm-landing");
         private final Map<String, String> raw;
         private final List<String> read = new ArrayList<>(KNOWN);
 

@@ -144,6 +144,9 @@ final class ReconnectStorm implements AutoCloseable {
         setup.put("sourceAddresses", options.sourceAddresses());
         setup.put("connectConcurrency", options.connectConcurrency());
 
+        // ---- optionally, the landing replica serves connects first, as a survivor in a real cluster has
+        warmLanding(Integer.parseInt(options.raw().getOrDefault("warm-landing", "0")), report);
+
         // ---- connect: the publishers first (they stay), then the subscribers of the replica to be lost
         long connectStart = System.nanoTime();
         connectAll(options.connectConcurrency());
@@ -269,6 +272,52 @@ final class ReconnectStorm implements AutoCloseable {
         }
         CompletableFuture.allOf(java.util.Arrays.stream(clients).map(c -> c.firstWelcome)
                 .toArray(CompletableFuture[]::new)).get(options.maxRun().toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /**
+     * {@code --warm-landing=N}: N connections to the landing replica, each closed once welcomed, before anything else
+     * — so the storm lands on a replica whose connect path has run (compiled) before, as a survivor's has in a real
+     * cluster, instead of on one that has only ever held the publishers.
+     */
+    private void warmLanding(int count, Report report) throws Exception {
+        if (count <= 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(options.connectConcurrency());
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(count);
+        AtomicInteger welcomed = new AtomicInteger();
+        URI uri = cluster.replicas().get(0).ws();
+        for (int i = 0; i < count && !closing; i++) {
+            inFlight.acquire();
+            WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
+                    .setURI(uri.getRawPath() + "?user=warm-" + i);
+            wsClients.get(i % wsClients.size()).connect(connect).onComplete(result -> {
+                if (result.failed()) {
+                    inFlight.release();
+                    done.countDown();
+                    return;
+                }
+                WebSocket ws = result.result();
+                ws.closeHandler(v -> {
+                    inFlight.release();
+                    done.countDown();
+                });
+                ws.handler(frame -> {
+                    if (PayloadCodec.typeOf(frame) == PayloadCodec.FrameType.WELCOME) {
+                        welcomed.incrementAndGet();
+                        ws.close();
+                    }
+                });
+            });
+        }
+        done.await(options.maxRun().toSeconds(), TimeUnit.SECONDS);
+        Map<String, Object> warm = report.section("warmLanding");
+        warm.put("connections", count);
+        warm.put("welcomed", welcomed.get());
+        warm.put("seconds", round((System.nanoTime() - start) / 1e9));
+        log.accept(String.format(Locale.ROOT, "warmed the landing replica: %,d of %,d welcomed and closed in %.1f s",
+                welcomed.get(), count, (System.nanoTime() - start) / 1e9));
     }
 
     private void connect(Client client, int replica) {
