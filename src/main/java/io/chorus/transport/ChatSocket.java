@@ -174,9 +174,12 @@ public class ChatSocket {
                     }, failure -> LOG.debugf("joined not sent to %s: %s", connection.id(), failure));
             return rooms.join(join.room(), session, user, join.since(),
                     session.permissions().maySeePresence(join.room()), reply)
-                    .onFailure().recoverWithUni(failure -> connection.sendText(ServerFrames.error(
-                            ErrorCode.BACKPLANE_UNAVAILABLE, "could not join " + join.room() + ": the backplane is unavailable",
-                            join.ref())));
+                    .onFailure().recoverWithUni(failure -> {
+                        LOG.debugf("Join of %s to %s answered backplane_unavailable: %s", connection.id(), join.room(),
+                                failure.toString());
+                        return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
+                                "could not join " + join.room() + ": the backplane is unavailable", join.ref()));
+                    });
         } else if (command instanceof ClientCommand.Leave leave) {
             return rooms.leave(leave.room(), session)
                     .chain(() -> connection.sendText(ServerFrames.left(leave.room(), leave.ref())));
