@@ -379,7 +379,9 @@ export class ChorusClient {
     waiting.forEach(({ reject }) => reject(error));
     if (this.#connected) {
       this.#connected.reject(error);
-      this.#connected.promise.catch(() => {}); // nobody may be waiting for it
+      // Marked handled, not dropped: its reason is already reported, through an 'error' event (a fatal close) or by
+      // the caller's own close(); a caller that discarded connect()'s promise must not be crashed by it (Node).
+      this.#connected.promise.catch(() => {});
       this.#connected = null;
     }
     this.#setState('closed', close);
