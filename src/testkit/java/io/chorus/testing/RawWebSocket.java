@@ -147,21 +147,38 @@ public final class RawWebSocket implements AutoCloseable {
      * opcode 1, no mask from a server), and returns its text; anything else fails.
      */
     public String nextText() throws IOException {
+        Frame frame = readFrame();
+        if (frame.firstByte() != 0x81 || frame.masked()) {
+            throw new IOException("expected a whole unmasked text frame, got first byte 0x"
+                    + Integer.toHexString(frame.firstByte()) + (frame.masked() ? ", masked" : ""));
+        }
+        return new String(frame.payload(), StandardCharsets.UTF_8);
+    }
+
+    /** One frame as read off the socket: its first byte (FIN, RSV, opcode), whether it was masked, its payload. */
+    private record Frame(int firstByte, boolean masked, byte[] payload) {
+        int opcode() {
+            return firstByte & 0x0f;
+        }
+    }
+
+    /** Reads one frame (a server's frames are never masked: a masked one is returned as such, unmasked not). */
+    private Frame readFrame() throws IOException {
         int b0 = in.readUnsignedByte();
         int b1 = in.readUnsignedByte();
-        if (b0 != 0x81 || (b1 & 0x80) != 0) {
-            throw new IOException("expected a whole unmasked text frame, got first bytes 0x" + Integer.toHexString(b0)
-                    + " 0x" + Integer.toHexString(b1));
-        }
         long length = b1 & 0x7f;
         if (length == 126) {
             length = in.readUnsignedShort();
         } else if (length == 127) {
             length = in.readLong();
         }
+        boolean masked = (b1 & 0x80) != 0;
+        if (masked) {
+            in.readFully(new byte[4]);
+        }
         byte[] payload = new byte[(int) length];
         in.readFully(payload);
-        return new String(payload, StandardCharsets.UTF_8);
+        return new Frame(b0, masked, payload);
     }
 
     /** Reads server frames, skipping data frames, until a close frame; returns its code (1005 if it has none). */
@@ -175,21 +192,13 @@ public final class RawWebSocket implements AutoCloseable {
      */
     public int awaitCloseCode(boolean textOnly) throws IOException {
         while (true) {
-            int b0 = in.readUnsignedByte();
-            int b1 = in.readUnsignedByte();
-            long length = b1 & 0x7f;
-            if (length == 126) {
-                length = in.readUnsignedShort();
-            } else if (length == 127) {
-                length = in.readLong();
-            }
-            byte[] payload = new byte[(int) length];
-            in.readFully(payload);
-            if ((b0 & 0x0f) == 0x8) {
+            Frame frame = readFrame();
+            byte[] payload = frame.payload();
+            if (frame.opcode() == 0x8) {
                 return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
             }
-            if (textOnly && (b0 & 0x0f) != 0x1) {
-                throw new IOException("expected a close frame, got opcode " + (b0 & 0x0f));
+            if (textOnly && frame.opcode() != 0x1) {
+                throw new IOException("expected a close frame, got opcode " + frame.opcode());
             }
         }
     }
