@@ -145,7 +145,7 @@ public class Fanout {
          * Closes the TCP connection from below Vert.x's handler, which would otherwise wait for the peer's Close
          * (on the connection's event loop).
          */
-        private void closeNow() {
+        void closeNow() {
             if (loop.inEventLoop()) {
                 context().close();
             } else {

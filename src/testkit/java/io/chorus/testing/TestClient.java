@@ -227,6 +227,11 @@ public final class TestClient implements AutoCloseable {
         return closeCode.isDone();
     }
 
+    /** Completes with the close code when the server's Close arrives (-1 when the connection failed instead). */
+    public CompletionStage<Integer> closing() {
+        return closeCode.minimalCompletionStage();
+    }
+
     @Override
     public void close() {
         if (!socket.isOutputClosed()) {
