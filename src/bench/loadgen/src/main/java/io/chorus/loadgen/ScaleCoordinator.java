@@ -49,6 +49,7 @@ public final class ScaleCoordinator {
         final CompletableFuture<int[]> connected = new CompletableFuture<>();
         final CompletableFuture<String> ledger = new CompletableFuture<>();
         final CompletableFuture<String> roomLedger = new CompletableFuture<>();
+        final CompletableFuture<String> tails = new CompletableFuture<>();
         final CompletableFuture<long[]> joined = new CompletableFuture<>();
         final CompletableFuture<String> stats = new CompletableFuture<>();
         volatile int open;
@@ -305,14 +306,18 @@ public final class ScaleCoordinator {
         // ---- merge
         List<String> ledgers = new ArrayList<>();
         Map<String, String> stats = new LinkedHashMap<>();
+        long lastAcked = acked.isEmpty() ? 0 : acked.last();
         for (Worker worker : workers) {
-            tell(worker, "report");
+            tell(worker, "report " + lastAcked);
         }
+        List<String> tailLines = new ArrayList<>();
         for (Worker worker : workers) {
             ledgers.add(worker.ledger.get(30, TimeUnit.SECONDS));
+            tailLines.add(worker.tails.get(30, TimeUnit.SECONDS));
             stats.put("worker" + worker.index, worker.stats.get(30, TimeUnit.SECONDS));
         }
         BroadcastLedger.Merged merged = BroadcastLedger.merge(ledgers);
+        ClientTails tails = ClientTails.merge(tailLines);
         Map<String, Object> roomDelivery = new LinkedHashMap<>();
         Map<Long, Long> roomLost = Map.of();
         if (plan != null) {
@@ -353,6 +358,16 @@ public final class ScaleCoordinator {
         delivery.put("lostDeliveriesCoveredByGapEvents", merged.declaredGaps());
         delivery.put("duplicates", merged.duplicates());
         delivery.put("silentHoles", merged.holes());
+        // per client, against the last acked offset (ClientTails): with no silent holes and no client behind while
+        // connected, every connected client got every acked broadcast or a gap event for it
+        delivery.put("lastAckedOffset", lastAcked);
+        delivery.put("clientsCaughtUp", tails.caughtUp());
+        delivery.put("clientsBehindWhileConnected", tails.behindWhileConnected());
+        delivery.put("deliveriesMissingFromConnectedClients", tails.missingWhileConnected());
+        delivery.put("clientsStillReconnecting", tails.behindWhileDown());
+        delivery.put("deliveriesOwedToClientsStillReconnecting", tails.missingWhileDown());
+        delivery.put("clientsNeverWelcomed", tails.neverWelcomed());
+        delivery.put("noAckedBroadcastLostPerClient", merged.holes() == 0 && tails.behindWhileConnected() == 0);
         delivery.put("workers", stats);
         setup.put("loadAverageAtEnd", loadAverage());
         String report = report(setup, delivery, lost, roomDelivery, roomLost);
@@ -619,6 +634,7 @@ public final class ScaleCoordinator {
                     }
                     case "ledger" -> worker.ledger.complete(line.substring("ledger ".length()));
                     case "rooms" -> worker.roomLedger.complete(line.substring("rooms ".length()));
+                    case "tails" -> worker.tails.complete(line.substring("tails ".length()));
                     case "joined" -> worker.joined.complete(new long[] { Long.parseLong(parts[1]),
                             Long.parseLong(parts[2]), Long.parseLong(parts[3]) });
                     case "stats" -> worker.stats.complete(line.substring("stats ".length()));

@@ -36,9 +36,10 @@ import io.vertx.core.http.WebSocketConnectOptions;
  * round finished; every second {@code tick <open> <delivered> <reconnected> <lastBackNanos> <stableHistogram>
  * <allHistogram> <down> [deliveries by replica,…]} (latencies of that second, {@link HistogramText}; "stable" =
  * clients that never lost their connection; down = clients that lost their connection and have no welcome again yet);
- * {@code joined <members> <failed> <milliseconds>} after {@code rooms}; on {@code report}: {@code ledger <BroadcastLedger
- * line>}, {@code rooms <RoomLedger line>} and {@code stats key=value …}. In: {@code rooms <rooms> <size> <rate>
- * <concurrency>} (join the {@link RoomPlan}'s rooms), {@code report}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
+ * {@code joined <members> <failed> <milliseconds>} after {@code rooms}; on {@code report [lastAcked]}: {@code ledger
+ * <BroadcastLedger line>}, {@code rooms <RoomLedger line>}, with a last acked offset {@code tails <ClientTails line>},
+ * and {@code stats key=value …}. In: {@code rooms <rooms> <size> <rate> <concurrency>} (join the {@link RoomPlan}'s
+ * rooms), {@code report [lastAcked]}, then {@code quit} (or end of input). It exits by itself after {@code --max-run}.
  */
 public final class ScaleWorker {
 
@@ -188,9 +189,13 @@ public final class ScaleWorker {
                 String[] parts = line.split(" ");
                 joinRooms(new RoomPlan(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
                         Double.parseDouble(parts[3])), Integer.parseInt(parts[4]));
-            } else if (line.equals("report")) {
+            } else if (line.startsWith("report")) {
                 say("ledger " + ledger.encode());
                 say("rooms " + roomLedger.encode());
+                String[] parts = line.split(" ");
+                if (parts.length > 1) {
+                    say("tails " + tailsAgainst(Long.parseLong(parts[1])).encode());
+                }
                 StringBuilder stats = new StringBuilder("stats");
                 stats.append(" open=").append(open.get()).append(" reconnected=").append(reconnected.get())
                         .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
@@ -206,6 +211,19 @@ public final class ScaleWorker {
         } catch (java.util.concurrent.TimeoutException e) {
             // thousands of closing handshakes on a starved machine: the process exits anyway, the report is out
         }
+    }
+
+    /**
+     * Where every client's broadcast sequence ended against the last acked offset. Read after the run's quiet period,
+     * from this thread: a client's last offset is written on its event loop, and is not changing then.
+     */
+    private ClientTails tailsAgainst(long lastAcked) {
+        ClientTails tails = new ClientTails();
+        for (Client client : clients) {
+            WebSocket ws = client.ws;
+            tails.add(client.lastOffset, client.welcomed && ws != null && !ws.isClosed(), lastAcked);
+        }
+        return tails;
     }
 
     /**
