@@ -96,12 +96,14 @@ final class LocalGroups<M> {
         // guarded by the group
         /** Reads are shared only within one cohort: a new one each time the subscription becomes live again. */
         Object cohort = new Object();
+        // The three below are the shared empty map or set while they hold no one (most groups, most of the time:
+        // every connection has a group of its own, its user's), and a mutable one only while they do.
         /** Members catching up: what the group delivers meanwhile is held for them. */
-        final Map<M, Joiner> joining = new HashMap<>();
+        Map<M, Joiner> joining = Map.of();
         /** Members that history took beyond the group's live delivery: skip live copies of what they have. */
-        final Map<M, StreamPosition> caughtUpTo = new HashMap<>();
+        Map<M, StreamPosition> caughtUpTo = Map.of();
         /** Members whose user may not see the group's presence events. */
-        final Set<M> presenceHidden = new HashSet<>();
+        Set<M> presenceHidden = Set.of();
         /** Non-null while the group reads from history what the backplane did not bring: live messages wait here. */
         List<Envelope> refilling;
         int refillsInARow;
@@ -114,6 +116,45 @@ final class LocalGroups<M> {
             this.name = name;
             this.pinned = pinned;
             this.members = members;
+        }
+
+        void joining(M member, Joiner joiner) {
+            if (joining.isEmpty()) {
+                joining = new HashMap<>(4);
+            }
+            joining.put(member, joiner);
+        }
+
+        void joined(M member) {
+            if (!joining.isEmpty() && joining.remove(member) != null && joining.isEmpty()) {
+                joining = Map.of();
+            }
+        }
+
+        void caughtUpTo(M member, StreamPosition at) {
+            if (caughtUpTo.isEmpty()) {
+                caughtUpTo = new HashMap<>(4);
+            }
+            caughtUpTo.put(member, at);
+        }
+
+        void caughtUp(M member) {
+            if (!caughtUpTo.isEmpty() && caughtUpTo.remove(member) != null && caughtUpTo.isEmpty()) {
+                caughtUpTo = Map.of();
+            }
+        }
+
+        void hidePresence(M member) {
+            if (presenceHidden.isEmpty()) {
+                presenceHidden = new HashSet<>(4);
+            }
+            presenceHidden.add(member);
+        }
+
+        void showPresence(M member) {
+            if (!presenceHidden.isEmpty() && presenceHidden.remove(member) && presenceHidden.isEmpty()) {
+                presenceHidden = Set.of();
+            }
         }
     }
 
@@ -213,10 +254,10 @@ final class LocalGroups<M> {
                 added = group.members.add(member);
                 if (added && streams != null) {
                     joiner = new Joiner(group.last);
-                    group.joining.put(member, joiner);
+                    group.joining(member, joiner);
                 }
                 if (added && !seesPresence) {
-                    group.presenceHidden.add(member);
+                    group.hidePresence(member);
                 }
                 if (added && delivery.translates(member)) {
                     group.dialectMembers++;
@@ -315,7 +356,7 @@ final class LocalGroups<M> {
                 answer.send(recovered, announced); // left while catching up: the request is answered, nothing more
                 return joined;
             }
-            group.joining.remove(member);
+            group.joined(member);
             answer.send(recovered, announced);
             for (Held frame : missed) {
                 if (frame.gap()) {
@@ -329,7 +370,7 @@ final class LocalGroups<M> {
             StreamPosition last = group.last;
             if (at != null && at.offset() > 0
                     && (last == null || !at.epoch().equals(last.epoch()) || at.offset() > last.offset())) {
-                group.caughtUpTo.put(member, at);
+                group.caughtUpTo(member, at);
             }
             return joined;
         }
@@ -376,7 +417,7 @@ final class LocalGroups<M> {
                     }
                     joiner.released = true;
                     if (group.joining.get(member) == joiner) {
-                        group.joining.remove(member);
+                        group.joined(member);
                         if (stays) {
                             // What follows is what was held: everything the group delivered after the mark
                             answer.send(since == null ? null : false, joiner.mark);
@@ -424,9 +465,9 @@ final class LocalGroups<M> {
     /** Takes the member out of the group's state. Caller holds the group's lock. */
     private void forget(Group<M> group, M member) {
         group.members.remove(member);
-        group.joining.remove(member);
-        group.caughtUpTo.remove(member);
-        group.presenceHidden.remove(member);
+        group.joined(member);
+        group.caughtUp(member);
+        group.showPresence(member);
         if (delivery.translates(member)) {
             group.dialectMembers--;
         }
@@ -579,11 +620,11 @@ final class LocalGroups<M> {
             if (caughtUp != null && at != null && at.epoch().equals(caughtUp.epoch())) {
                 if (at.offset() <= caughtUp.offset()) {
                     if (!gap && at.offset() == caughtUp.offset()) {
-                        group.caughtUpTo.remove(member); // live delivery has caught up with what history gave it
+                        group.caughtUp(member); // live delivery has caught up with what history gave it
                     }
                     continue;
                 }
-                group.caughtUpTo.remove(member);
+                group.caughtUp(member);
             }
             recipients.add(member);
         }

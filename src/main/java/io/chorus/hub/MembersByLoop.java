@@ -2,12 +2,10 @@ package io.chorus.hub;
 
 import java.util.AbstractSet;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -16,6 +14,10 @@ import java.util.function.Function;
  * loop's list is an immutable snapshot, made again only after the membership changed: while the members stay the
  * same, a delivery costs one list per loop, whatever the number of members. Iterating sees a snapshot too.
  * Thread-safe; every method holds this object's monitor briefly and runs no callback under it.
+ * <p>
+ * Most groups are a user's direct-message channel with one member, and every connection has one: the loops and
+ * their members are two small arrays (one slot per loop that has members), and a loop's only member is kept as
+ * itself, not in a set. A one-member group costs two one-slot arrays, not a map of sets.
  *
  * @param <M> the member type
  */
@@ -26,9 +28,21 @@ final class MembersByLoop<M> extends AbstractSet<M> {
     }
 
     private static final Object NO_LOOP = new Object();
+    private static final Object[] NONE = {};
+
+    /** Two or more members of one loop (one member is kept as itself). */
+    private static final class Several<M> extends HashSet<M> {
+        Several(M first, M second) {
+            super(4);
+            add(first);
+            add(second);
+        }
+    }
 
     private final Function<M, Object> loopOf;
-    private final Map<Object, Set<M>> byLoop = new HashMap<>(4);
+    /** The loops with members; {@code held[i]} holds the members of {@code loops[i]}: the member, or a Several. */
+    private Object[] loops = NONE;
+    private Object[] held = NONE;
     private int size;
     /** The parts as of the last change; null: to be made again. */
     private List<Part<M>> parts = List.of();
@@ -43,10 +57,33 @@ final class MembersByLoop<M> extends AbstractSet<M> {
         return loop == null ? NO_LOOP : loop;
     }
 
+    private int slotOf(Object key) {
+        for (int i = 0; i < loops.length; i++) {
+            if (loops[i].equals(key)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     @Override
+    @SuppressWarnings("unchecked")
     public synchronized boolean add(M member) {
-        if (!byLoop.computeIfAbsent(keyOf(member), key -> new HashSet<>()).add(member)) {
+        Object key = keyOf(member);
+        int slot = slotOf(key);
+        if (slot < 0) {
+            loops = Arrays.copyOf(loops, loops.length + 1);
+            held = Arrays.copyOf(held, held.length + 1);
+            loops[loops.length - 1] = key;
+            held[held.length - 1] = member;
+        } else if (held[slot] instanceof Several<?> several) {
+            if (!((Several<M>) several).add(member)) {
+                return false;
+            }
+        } else if (held[slot].equals(member)) {
             return false;
+        } else {
+            held[slot] = new Several<>((M) held[slot], member);
         }
         size++;
         parts = null;
@@ -56,24 +93,46 @@ final class MembersByLoop<M> extends AbstractSet<M> {
     @Override
     @SuppressWarnings("unchecked")
     public synchronized boolean remove(Object member) {
-        Object key = keyOf((M) member);
-        Set<M> members = byLoop.get(key);
-        if (members == null || !members.remove(member)) {
+        int slot = slotOf(keyOf((M) member));
+        if (slot < 0) {
             return false;
         }
-        if (members.isEmpty()) {
-            byLoop.remove(key);
+        if (held[slot] instanceof Several<?> several) {
+            if (!several.remove(member)) {
+                return false;
+            }
+            if (several.size() == 1) {
+                held[slot] = several.iterator().next();
+            }
+        } else if (held[slot].equals(member)) {
+            loops = without(loops, slot);
+            held = without(held, slot);
+        } else {
+            return false;
         }
         size--;
         parts = null;
         return true;
     }
 
+    private static Object[] without(Object[] array, int slot) {
+        if (array.length == 1) {
+            return NONE;
+        }
+        Object[] less = new Object[array.length - 1];
+        System.arraycopy(array, 0, less, 0, slot);
+        System.arraycopy(array, slot + 1, less, slot, array.length - slot - 1);
+        return less;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public synchronized boolean contains(Object member) {
-        Set<M> members = byLoop.get(keyOf((M) member));
-        return members != null && members.contains(member);
+        int slot = slotOf(keyOf((M) member));
+        if (slot < 0) {
+            return false;
+        }
+        return held[slot] instanceof Several<?> several ? several.contains(member) : held[slot].equals(member);
     }
 
     @Override
@@ -82,10 +141,16 @@ final class MembersByLoop<M> extends AbstractSet<M> {
     }
 
     /** The members, one immutable list per event loop; the same lists while the membership does not change. */
+    @SuppressWarnings("unchecked")
     synchronized List<Part<M>> parts() {
         if (parts == null) {
-            List<Part<M>> made = new ArrayList<>(byLoop.size());
-            byLoop.forEach((key, members) -> made.add(new Part<>(key == NO_LOOP ? null : key, List.copyOf(members))));
+            List<Part<M>> made = new ArrayList<>(loops.length);
+            for (int i = 0; i < loops.length; i++) {
+                Object loop = loops[i] == NO_LOOP ? null : loops[i];
+                List<M> members = held[i] instanceof Several<?> several ? List.copyOf((Several<M>) several)
+                        : List.of((M) held[i]);
+                made.add(new Part<>(loop, members));
+            }
             parts = List.copyOf(made);
         }
         return parts;

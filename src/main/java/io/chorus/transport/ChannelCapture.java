@@ -1,5 +1,10 @@
 package io.chorus.transport;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
 import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
@@ -23,9 +28,13 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
- * <li>lets go of the upgrade request's headers once the connection is open ({@link Session#releaseUpgrade}): Vert.x
- * keeps them for the connection's life, and websockets-next has already copied them into the connection's
- * {@code handshakeRequest()}. A browser sends a dozen; held twice, they were ~1 KiB of every idle connection.</li>
+ * <li>drops the upgrade request's headers that the handshake itself does not read, now that every check has read
+ * what it needs: websockets-next copies the headers into the connection's {@code handshakeRequest()} for the
+ * connection's whole life, and nothing reads them there (Chorus takes only the query). A browser sends a dozen
+ * (cookies, user agent, languages, origin), each a name and a value kept per connection. The handshake's own stay:
+ * {@link #HANDSHAKE_HEADERS}.</li>
+ * <li>lets go of the rest once the connection is open ({@link Session#releaseUpgrade}): Vert.x keeps its header map
+ * for the connection's life, and websockets-next has already copied them.</li>
  * </ul>
  * Vert.x internals ({@code ConnectionBase}): should they change, connections simply have no outlet and Fanout writes
  * through Quarkus' {@code sendText}.
@@ -33,6 +42,10 @@ import io.vertx.core.net.impl.ConnectionBase;
 @Singleton
 @Priority(UpgradeOrder.CAPTURE)
 public class ChannelCapture implements HttpUpgradeCheck {
+
+    /** What Vert.x's and websockets-next's handshake read after the checks (lower case, as Vert.x compares). */
+    static final Set<String> HANDSHAKE_HEADERS = Set.of("host", "connection", "upgrade", "sec-websocket-key",
+            "sec-websocket-version", "sec-websocket-protocol", "sec-websocket-extensions");
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
@@ -47,6 +60,13 @@ public class ChannelCapture implements HttpUpgradeCheck {
             }
         }
         MultiMap headers = context.httpRequest().headers();
+        List<String> unread = new ArrayList<>();
+        for (String name : headers.names()) {
+            if (!HANDSHAKE_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                unread.add(name);
+            }
+        }
+        unread.forEach(headers::remove);
         session.upgradeRelease(headers::clear);
         return CheckResult.permitUpgrade();
     }

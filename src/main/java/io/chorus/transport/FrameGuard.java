@@ -62,7 +62,7 @@ final class FrameGuard extends ChannelDuplexHandler implements Session.InboundBo
     private boolean readingStopped;
     private boolean inText; // a fragmented text message is open
     private long openMessageBytes;
-    private final ArrayDeque<Long> unhandled = new ArrayDeque<>(4);
+    private ArrayDeque<Long> unhandled; // made at the first message: many connections never send one
     private long unhandledBytes;
 
     FrameGuard(ChorusMeters meters, Fanout.Outlet outlet, int maxInboundMessages, long maxInboundBytes) {
@@ -92,7 +92,7 @@ final class FrameGuard extends ChannelDuplexHandler implements Session.InboundBo
     }
 
     private void handledOnLoop() {
-        Long bytes = unhandled.poll();
+        Long bytes = unhandled == null ? null : unhandled.poll();
         if (bytes != null) {
             unhandledBytes -= bytes;
         }
@@ -161,6 +161,9 @@ final class FrameGuard extends ChannelDuplexHandler implements Session.InboundBo
     }
 
     private void received(long bytes) {
+        if (unhandled == null) {
+            unhandled = new ArrayDeque<>(4);
+        }
         unhandled.add(bytes);
         unhandledBytes += bytes;
         updateReading();
@@ -178,7 +181,8 @@ final class FrameGuard extends ChannelDuplexHandler implements Session.InboundBo
         if (ctx == null || failed) {
             return;
         }
-        boolean stop = unhandled.size() >= maxInboundMessages || unhandledBytes >= maxInboundBytes
+        int pending = unhandled == null ? 0 : unhandled.size();
+        boolean stop = pending >= maxInboundMessages || unhandledBytes >= maxInboundBytes
                 || !ctx.channel().isWritable();
         if (stop != readingStopped) {
             readingStopped = stop;

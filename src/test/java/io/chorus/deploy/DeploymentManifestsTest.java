@@ -59,6 +59,9 @@ class DeploymentManifestsTest {
             String options = Manifests.env(container, "JAVA_OPTS_APPEND").path("value").asText();
             assertEquals("-XX:+UseSerialGC", gc, "SerialGC instead of run-java.sh's ParallelGC");
             assertTrue(options.contains("-Xmn16m") && options.contains("-XX:MaxHeapFreeRatio=20"), options);
+            // an initial heap of at least the young generation (the JVM's default in a 512Mi pod is 8 MB), and the
+            // C2 compiler's freed arenas given back to the OS (docs/benchmarks.md, "Memory per connection, session 7")
+            assertTrue(options.contains("-Xms32m") && options.contains("-XX:TrimNativeHeapInterval="), options);
             assertTrue(options.contains("-Dquarkus.http.host=0.0.0.0"), "the image's own options stay: " + options);
             assertTrue(dockerfile.contains("ENV GC_CONTAINER_OPTIONS=\"" + gc + "\""), "the image runs the same GC");
             assertTrue(dockerfile.contains("ENV JAVA_OPTS_APPEND=\"" + options + "\""), "the image runs the same options");

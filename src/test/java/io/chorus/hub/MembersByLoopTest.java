@@ -63,4 +63,23 @@ class MembersByLoopTest {
         assertEquals(3, seen);
         assertEquals(Set.of("a", "c"), Set.copyOf(members));
     }
+
+    @Test
+    void aLoopKeepsItsMembersAsTheyComeAndGoOneByOne() {
+        members.addAll(List.of("a", "b", "c"));
+        assertTrue(members.remove("a"));
+        assertFalse(members.contains("a"));
+        assertTrue(members.contains("b"));
+        assertFalse(members.remove("a"));
+        assertTrue(members.add("a"));
+        assertTrue(members.remove("b"));
+        assertTrue(members.remove("a"));
+        assertFalse(members.contains("b"));
+        assertEquals(1, members.size());
+        assertEquals(List.of(new MembersByLoop.Part<>("loop-2", List.of("c"))), members.parts());
+        assertTrue(members.remove("c"));
+        assertTrue(members.isEmpty());
+        assertEquals(List.of(), members.parts());
+        assertFalse(members.contains("c"));
+    }
 }

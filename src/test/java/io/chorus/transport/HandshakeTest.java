@@ -2,6 +2,7 @@ package io.chorus.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -15,7 +16,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.chorus.testing.RawWebSocket;
@@ -26,6 +32,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.quarkus.websockets.next.OpenConnections;
+import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
  * The opening handshake (RFC 6455 §4.2.1) is checked, and every upgrade that is refused, whichever check refuses it,
@@ -54,6 +62,9 @@ class HandshakeTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    OpenConnections openConnections;
 
     @Test
     void keyThatIsNotBase64Gets400AndTheConnectionIsClosed() throws Exception {
@@ -116,6 +127,31 @@ class HandshakeTest {
             }
             assertTrue(closed, "a handshake trickled a byte every 500 ms is still open");
         }
+    }
+
+    @Test
+    void theConnectionKeepsOnlyTheHeadersOfTheHandshake() throws Exception {
+        String request = "GET /ws?user=headers HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                + GOOD_KEY + "\r\nOrigin: https://chat.example\r\nCookie: session=" + "c".repeat(500)
+                + "\r\nUser-Agent: Mozilla/5.0 (a browser)\r\nAccept-Language: en-GB,en;q=0.9\r\n\r\n";
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertEquals(101, statusOf(socket), "the origin was checked before the headers were dropped");
+            WebSocketConnection connection = Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> openConnectionOf("user=headers"), Objects::nonNull);
+            Set<String> kept = connection.handshakeRequest().headers().keySet();
+            assertTrue(ChannelCapture.HANDSHAKE_HEADERS.containsAll(kept), "kept for the connection's life: " + kept);
+            assertEquals(GOOD_KEY, connection.handshakeRequest().header("Sec-WebSocket-Key"));
+            assertNull(connection.handshakeRequest().header("Cookie"));
+        }
+    }
+
+    private WebSocketConnection openConnectionOf(String query) {
+        return openConnections.findByEndpointId(io.chorus.session.Endpoints.NATIVE).stream()
+                .filter(c -> query.equals(c.handshakeRequest().query())).findFirst().orElse(null);
     }
 
     @Test

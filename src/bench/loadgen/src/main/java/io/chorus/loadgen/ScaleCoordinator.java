@@ -175,7 +175,7 @@ public final class ScaleCoordinator {
 
         log("starting Redis and " + replicaCount + " replicas");
         String lean = options.getOrDefault("server-jvm-opts",
-                "-XX:+UseSerialGC -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20");
+                "-XX:+UseSerialGC -Xms32m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000");
         if (plan != null && !Boolean.parseBoolean(options.getOrDefault("room-presence", "false"))) {
             // rooms of 100 would push member_joined to every member on every join: 100 x 99 / 2 frames a room, 5
             // million for 1,000 rooms, before the first message. The phase measures messages; presence is still

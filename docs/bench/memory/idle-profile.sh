@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Where an idle connection's memory goes, on one replica: starts redis-server on a free port and one replica of APPDIR
+# (the image's lean options, NMT on, EXTRA added), takes a class histogram, RSS and an NMT baseline before any client,
+# connects CONNECTIONS idle clients with the load generator (--targets), and after SETTLE seconds takes the class
+# histogram, NMT summary.diff, heap info and RSS again (and a heap dump with DUMP=1) into target/memory/NAME/.
+# Per class per connection: histogram_diff.py histo0.txt histoN.txt CONNECTIONS; who holds it: heap_by_referrer.py.
+# Hold the bench lock: flock /work/wt/bench.lock docs/bench/memory/idle-profile.sh after target/quarkus-app "" 10000
+# Needs the generator built: docs/bench/loadgen.sh does it (or mvnw -f src/bench/loadgen/pom.xml compile
+# dependency:build-classpath -Dmdep.outputFile=$PWD/src/bench/loadgen/target/loadgen.classpath).
+# usage: idle-profile.sh NAME APPDIR "EXTRA JVM OPTS" [CONNECTIONS]; env LEAN (default: the image's options),
+# IDLE (the idle window, 60s), SETTLE (seconds before the second reading, 20), JAVA (the java binary)
+set -u
+NAME=$1; APP=$2; EXTRA=$3; N=${4:-10000}
+cd "$(dirname "$0")/../../.."
+OUT=target/memory/$NAME; rm -rf $OUT; mkdir -p $OUT
+ulimit -n $(ulimit -Hn)
+RPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+HPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no >$OUT/redis.log 2>&1 &
+RPID=$!
+sleep 0.5
+LEAN=${LEAN:-"-XX:+UseSerialGC -Xms32m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000"}
+${JAVA:-java} -Xmx256m $LEAN -XX:NativeMemoryTracking=summary $EXTRA -Dquarkus.http.port=$HPORT -Dquarkus.http.host=127.0.0.1 \
+  -Dchorus.replica-id=r1 -Dquarkus.redis.hosts=redis://127.0.0.1:$RPORT -Dchorus.auth.anonymous=true \
+  -jar $APP/quarkus-run.jar >$OUT/replica.log 2>&1 &
+JPID=$!
+echo "replica $JPID redis $RPID port $HPORT"
+for i in $(seq 60); do curl -sf http://127.0.0.1:$HPORT/q/health/ready >/dev/null && break; sleep 0.5; done
+sleep 2
+jcmd $JPID GC.run >/dev/null; sleep 1
+jcmd $JPID VM.native_memory baseline >/dev/null
+jcmd $JPID GC.class_histogram > $OUT/histo0.txt
+grep VmRSS /proc/$JPID/status > $OUT/rss0.txt
+CP="src/bench/loadgen/target/classes:$(cat src/bench/loadgen/target/loadgen.classpath)"
+java -Xms2g -Xmx2g -XX:+UseParallelGC -Dvertx.disableDnsResolver=true -cp "$CP" io.chorus.loadgen.LoadGenerator \
+  --scenario=idle --targets=ws://127.0.0.1:$HPORT/ws --server-pids=$JPID --connections=$N --rate=2 --duration=5s \
+  --warmup=0s --idle-window=${IDLE:-60s} --max-run=300s --out=$OUT/lg > $OUT/loadgen.log 2>&1 &
+LPID=$!
+# wait for connections to be up: poll loadgen log for idle phase, else count sockets
+for i in $(seq 240); do
+  c=$(ls /proc/$JPID/fd 2>/dev/null | wc -l)
+  [ "$c" -ge $((N+50)) ] && break; sleep 1
+done
+sleep ${SETTLE:-20}
+echo "fds $(ls /proc/$JPID/fd | wc -l)"
+jcmd $JPID GC.run >/dev/null; sleep 1
+jcmd $JPID GC.class_histogram > $OUT/histoN.txt
+jcmd $JPID VM.native_memory summary.diff > $OUT/nmt.txt
+jcmd $JPID GC.heap_info > $OUT/heapN.txt
+grep VmRSS /proc/$JPID/status > $OUT/rssN.txt
+[ -n "${DUMP:-}" ] && jcmd $JPID GC.heap_dump -all=false $OUT/heap.hprof >/dev/null
+wait $LPID
+kill $JPID; wait $JPID 2>/dev/null
+kill $RPID; wait $RPID 2>/dev/null
+cat $OUT/rss0.txt $OUT/rssN.txt
