@@ -1,7 +1,9 @@
 -- Reads a page of a stream's history after a position, and says whether history still reaches back to it.
 -- Creates no key: a stream that does not exist is at offset 0 of the empty epoch ''.
 -- KEYS[1] stream, KEYS[2] meta (HASH: s = last offset, e = epoch)
--- ARGV[1] offset already seen (-1: only the current position), ARGV[2] its epoch, ARGV[3] most entries to return
+-- ARGV[1] offset already seen (-1: only the current position), ARGV[2] its epoch, ARGV[3] most entries to return,
+-- ARGV[4] the history's max length: only the last ARGV[4] offsets are history (history_publish.lua trims the stream
+-- approximately, so it may hold a few more; they are not read)
 -- Returns { code, top offset, epoch, envelope, envelope, ... } (entries as history_publish.lua stored them):
 --   code 1: history reaches back to ARGV[1]; the envelopes follow it, in order;
 --   code 2: ARGV[2] is another epoch (the history it named was lost), but the current epoch is complete from its
@@ -37,6 +39,9 @@ else
   if top == 0 then
     return { code, top, epoch }
   end
+end
+if from < top - tonumber(ARGV[4]) then
+  return { 0, top, epoch }
 end
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
 if #oldest == 0 or tonumber(string.match(oldest[1][1], '^(%d+)')) > from + 1 then

@@ -29,6 +29,14 @@ public interface ChorusConfig {
     @WithDefault("chorus:")
     String channelPrefix();
 
+    /**
+     * Whether Mutiny callbacks carry SmallRye context propagation (CDI request context and the like). Chorus needs
+     * none, and capturing it around every operator costs CPU on every message, so it is off unless this is true
+     * ({@link ContextPropagation}).
+     */
+    @WithDefault("false")
+    boolean contextPropagation();
+
     /** Limits applied to what clients send. */
     Limits limits();
 

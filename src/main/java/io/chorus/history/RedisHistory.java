@@ -17,7 +17,8 @@ import io.vertx.mutiny.redis.client.Response;
 
 /**
  * History in Redis Streams, one stream per room (and one for broadcasts), bounded by {@code MAXLEN} and dropped
- * {@code ttl} after its last message. Entry ids are the offsets ({@code <offset>-0}); a meta hash holds the last
+ * {@code ttl} after its last message. The stream is trimmed approximately ({@code MAXLEN ~}, whole stream nodes at a
+ * time), and reads see only the last {@code maxLength} offsets, so history is exactly as long as configured. Entry ids are the offsets ({@code <offset>-0}); a meta hash holds the last
  * offset and the epoch. Keys are hash-tagged with the stream's name, so in a Redis Cluster they share the slot of the
  * stream's channel and one script can append and publish atomically ({@code history_publish.lua}). Entries are the
  * envelopes as published (docs/backplane.md); the script writes the position into the envelope's header and never
@@ -83,7 +84,8 @@ public final class RedisHistory implements History {
     }
 
     private Uni<Response> read(StreamName stream, long after, String epoch, int limit) {
-        return READ.run(redis, keys(stream), List.of(Long.toString(after), epoch, Integer.toString(Math.max(1, limit))));
+        return READ.run(redis, keys(stream), List.of(Long.toString(after), epoch, Integer.toString(Math.max(1, limit)),
+                maxLength));
     }
 
     private static StreamPosition top(Response reply) {

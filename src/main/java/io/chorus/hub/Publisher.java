@@ -8,6 +8,7 @@ import io.chorus.ChorusConfig;
 import io.chorus.backplane.Backplane;
 import io.chorus.backplane.Envelope;
 import io.chorus.backplane.Envelope.Kind;
+import io.chorus.protocol.RawJson;
 import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
@@ -62,6 +63,11 @@ public class Publisher {
 
     /** To every client on every replica (the broadcast stream, which keeps history). */
     public Uni<Published> toEveryone(String from, JsonNode payload) {
+        return toEveryone(from, RawJson.of(payload));
+    }
+
+    /** As {@link #toEveryone(String, JsonNode)}, with a payload already encoded (a client's, as it sent it). */
+    public Uni<Published> toEveryone(String from, RawJson payload) {
         String id = ids.next();
         long ts = System.currentTimeMillis();
         String frame = ServerFrames.message(id, replicaId, from, ts, null, null, payload);
@@ -70,6 +76,11 @@ public class Publisher {
 
     /** To every member of a room, wherever connected (the room's stream keeps history). */
     public Uni<Published> toRoom(String room, String from, JsonNode payload) {
+        return toRoom(room, from, null, RawJson.of(payload));
+    }
+
+    /** As {@link #toRoom(String, String, JsonNode)}, with a payload already encoded (a client's, as it sent it). */
+    public Uni<Published> toRoom(String room, String from, RawJson payload) {
         return toRoom(room, from, null, payload);
     }
 
@@ -78,6 +89,10 @@ public class Publisher {
      * {@code except} names a Pusher socket that must not receive it (null: none).
      */
     public Uni<Published> toRoom(String room, String from, String except, JsonNode payload) {
+        return toRoom(room, from, except, RawJson.of(payload));
+    }
+
+    private Uni<Published> toRoom(String room, String from, String except, RawJson payload) {
         String id = ids.next();
         long ts = System.currentTimeMillis();
         String frame = ServerFrames.message(id, replicaId, from, ts, room, null, payload);
@@ -86,6 +101,11 @@ public class Publisher {
 
     /** To every connection of one user, wherever connected; no history. */
     public Uni<Published> toUser(String to, String from, JsonNode payload) {
+        return toUser(to, from, RawJson.of(payload));
+    }
+
+    /** As {@link #toUser(String, String, JsonNode)}, with a payload already encoded (a client's, as it sent it). */
+    public Uni<Published> toUser(String to, String from, RawJson payload) {
         String id = ids.next();
         long ts = System.currentTimeMillis();
         String frame = ServerFrames.message(id, replicaId, from, ts, null, to, payload);

@@ -1,7 +1,5 @@
 package io.chorus.protocol;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /** A command a client sends; see docs/protocol.md for the wire form of each. */
 public sealed interface ClientCommand {
 
@@ -12,11 +10,11 @@ public sealed interface ClientCommand {
      * {@code {"type":"publish","payload":…}}: deliver the payload to every client on every replica, or, with
      * {@code room}, to every member of the room.
      */
-    record Publish(String ref, String room, JsonNode payload) implements ClientCommand {
+    record Publish(String ref, String room, RawJson payload) implements ClientCommand {
     }
 
     /** {@code {"type":"direct","to":…,"payload":…}}: deliver to every connection of one user. */
-    record Direct(String ref, String to, JsonNode payload) implements ClientCommand {
+    record Direct(String ref, String to, RawJson payload) implements ClientCommand {
     }
 
     /** {@code {"type":"join","room":…}}, optionally recovering from {@code since} (null: nothing to recover). */

@@ -3,13 +3,21 @@ package io.chorus.protocol;
 import java.io.IOException;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Turns a client's text frame into a {@link ClientCommand}, or a {@link ProtocolException} saying what is wrong. */
+/**
+ * Turns a client's text frame into a {@link ClientCommand}, or a {@link ProtocolException} saying what is wrong. One
+ * streaming pass: a publish's payload is validated but not built into a tree; it is kept as the client's text
+ * ({@link RawJson}) and written into the {@code message} frame as is.
+ */
 public final class ClientFrameParser {
 
     static final int MAX_REF_LENGTH = 64;
@@ -24,10 +32,8 @@ public final class ClientFrameParser {
     }
 
     public ClientCommand parse(String text) throws ProtocolException {
-        JsonNode frame = readTree(text);
-        if (frame == null || !frame.isObject()) {
-            throw new ProtocolException(ErrorCode.INVALID_FRAME, "a frame must be a JSON object", null);
-        }
+        Fields fields = read(text);
+        ObjectNode frame = fields.others();
         String ref = ref(frame);
         JsonNode type = frame.get("type");
         if (type == null) {
@@ -37,8 +43,8 @@ public final class ClientFrameParser {
             throw new ProtocolException(ErrorCode.INVALID_FRAME, "type must be a string", ref);
         }
         return switch (type.textValue()) {
-            case "publish" -> new ClientCommand.Publish(ref, optionalRoom(frame, ref), required(frame, "payload", ref));
-            case "direct" -> new ClientCommand.Direct(ref, user(frame, "to", ref), required(frame, "payload", ref));
+            case "publish" -> new ClientCommand.Publish(ref, optionalRoom(frame, ref), payload(fields, ref));
+            case "direct" -> new ClientCommand.Direct(ref, user(frame, "to", ref), payload(fields, ref));
             case "join" -> new ClientCommand.Join(ref, room(frame, ref), since(frame, ref));
             case "leave" -> new ClientCommand.Leave(ref, room(frame, ref));
             case "members" -> new ClientCommand.ListMembers(ref, room(frame, ref));
@@ -48,6 +54,13 @@ public final class ClientFrameParser {
             case "history" -> new ClientCommand.History(ref, optionalRoom(frame, ref), since(frame, ref), limit(frame, ref));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type.textValue()), ref);
         };
+    }
+
+    private static RawJson payload(Fields fields, String ref) throws ProtocolException {
+        if (fields.payload() == null) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field: payload", ref);
+        }
+        return fields.payload();
     }
 
     private static JsonNode required(JsonNode frame, String field, String ref) throws ProtocolException {
@@ -119,18 +132,84 @@ public final class ClientFrameParser {
         return value.textValue();
     }
 
-    private JsonNode readTree(String text) throws ProtocolException {
+    /**
+     * A frame's top-level fields: {@code payload} as its text, the others (all short) as a small tree. Duplicate
+     * fields: the last one counts, as in a tree.
+     */
+    private record Fields(ObjectNode others, RawJson payload) {
+    }
+
+    /**
+     * Reads the whole frame in one streaming pass, so any JSON error anywhere comes first, as {@code invalid_json};
+     * then a frame that is valid JSON but no object is {@code invalid_frame}. The payload is skipped over (the parser
+     * still checks every token of it, and its nesting depth) and kept as the exact text the client sent.
+     */
+    private Fields read(String text) throws ProtocolException {
         try (JsonParser parser = mapper.createParser(text)) {
-            JsonNode node = mapper.readTree(parser);
-            if (parser.nextToken() != null) {
-                throw new ProtocolException(ErrorCode.INVALID_JSON, "trailing data after the JSON value", null);
+            JsonToken token = parser.nextToken();
+            if (token != JsonToken.START_OBJECT) {
+                if (token != null) {
+                    parser.skipChildren();
+                    requireEnd(parser);
+                }
+                throw new ProtocolException(ErrorCode.INVALID_FRAME, "a frame must be a JSON object", null);
             }
-            return node;
+            ObjectNode others = mapper.createObjectNode();
+            RawJson payload = null;
+            token = parser.nextToken();
+            while (token == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                if (name.equals("payload")) {
+                    int start = offsetOf(parser.currentTokenLocation());
+                    parser.skipChildren();
+                    token = parser.nextToken();
+                    payload = new RawJson(text.substring(start, valueEnd(text, start, offsetOf(parser.currentTokenLocation()))));
+                } else {
+                    JsonNode value = mapper.readTree(parser);
+                    others.set(name, value == null ? NullNode.getInstance() : value);
+                    token = parser.nextToken();
+                }
+            }
+            requireEnd(parser);
+            return new Fields(others, payload);
         } catch (StreamConstraintsException e) {
             throw new ProtocolException(ErrorCode.INVALID_JSON, "JSON nests too deeply", null);
         } catch (IOException e) {
             throw new ProtocolException(ErrorCode.INVALID_JSON, "not valid JSON", null);
         }
+    }
+
+    private static void requireEnd(JsonParser parser) throws IOException, ProtocolException {
+        if (parser.nextToken() != null) {
+            throw new ProtocolException(ErrorCode.INVALID_JSON, "trailing data after the JSON value", null);
+        }
+    }
+
+    private static int offsetOf(JsonLocation location) {
+        return (int) location.getCharOffset();
+    }
+
+    /**
+     * Where a value that starts at {@code start} ends, given where the next token starts: between them lie only
+     * whitespace and, before a further field, one comma (a JSON value never ends in either).
+     */
+    private static int valueEnd(String text, int start, int next) {
+        int end = next;
+        while (end > start && isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        if (end > start && text.charAt(end - 1) == ',') {
+            end--;
+            while (end > start && isWhitespace(text.charAt(end - 1))) {
+                end--;
+            }
+        }
+        return end;
+    }
+
+    private static boolean isWhitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
     private static String ref(JsonNode frame) throws ProtocolException {

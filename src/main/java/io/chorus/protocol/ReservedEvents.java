@@ -22,6 +22,20 @@ public final class ReservedEvents {
                 && isReserved(payload.get("event").textValue());
     }
 
+    /**
+     * The reserved event a client's payload names, or null. A payload that holds neither {@code pusher} nor a
+     * backslash cannot name one (the {@code event} field and its value would have to be spelled out, unescaped), so
+     * only the rare others are parsed.
+     */
+    public static String namedBy(RawJson payload) {
+        String text = payload.text();
+        if (text.indexOf('\\') < 0 && !text.contains("pusher")) {
+            return null;
+        }
+        JsonNode tree = payload.tree();
+        return named(tree) ? tree.get("event").textValue() : null;
+    }
+
     /** The refusal's text. */
     public static String refusal(String event) {
         return "event names starting with pusher: or pusher_internal: are reserved: " + event;

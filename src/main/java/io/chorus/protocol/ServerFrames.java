@@ -84,6 +84,12 @@ public final class ServerFrames {
      */
     public static String message(String id, String replica, String from, long ts, String room, String to,
             JsonNode payload) {
+        return message(id, replica, from, ts, room, to, RawJson.of(payload));
+    }
+
+    /** As above, with the payload's text written in as it is (a client's, which {@link ClientFrameParser} validated). */
+    public static String message(String id, String replica, String from, long ts, String room, String to,
+            RawJson payload) {
         return write(g -> {
             start(g, "message");
             g.writeStringField("id", id);
@@ -99,7 +105,7 @@ public final class ServerFrames {
                 g.writeStringField("to", to);
             }
             g.writeFieldName("payload");
-            MAPPER.writeTree(g, payload);
+            g.writeRawValue(payload.text());
         });
     }
 

@@ -21,13 +21,16 @@ import io.vertx.mutiny.redis.client.Response;
  * restarted Redis), it is sent once with {@code EVAL}, which also caches it.
  * <p>
  * A script the Redis client's pool refuses because its wait queue is full ({@code quarkus.redis.max-pool-waiting};
- * the command was never sent) waits and is sent again, with a growing, jittered delay for up to
- * {@link #POOL_BUSY_RETRIES} tries: a burst that overflows the queue (a reconnect storm's recovery reads) slows down
+ * the command was never sent) is sent again at once, then with a growing, jittered delay for up to
+ * {@link #POOL_BUSY_RETRIES} more tries: a burst that overflows the queue (a reconnect storm's recovery reads) slows down
  * instead of failing the publishes, reads and presence changes caught in it.
  */
 public final class LuaScript {
 
-    /** Tries after the pool refused a script; with delays from 5 ms doubling to 250 ms, about 10 s in all. */
+    /**
+     * Tries after the pool refused a script: one at once, then these with delays from 5 ms doubling to 250 ms,
+     * about 10 s in all.
+     */
     static final int POOL_BUSY_RETRIES = 45;
 
     private final String source;
@@ -49,13 +52,23 @@ public final class LuaScript {
         }
     }
 
+    /**
+     * Runs the script. The retries are built only once the pool has refused it: Mutiny's retry with back-off runs
+     * through a {@code Multi} (a retry trigger stream, a processor, a subscription), which every publish and
+     * presence change paid for when it was part of every call, although the pool almost never refuses one.
+     */
     public Uni<Response> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
+        return send(redis, keys, args).onFailure(ConnectionPoolTooBusyException.class).recoverWithUni(
+                busy -> Uni.createFrom().deferred(() -> send(redis, keys, args))
+                        .onFailure(ConnectionPoolTooBusyException.class).retry()
+                        .withBackOff(Duration.ofMillis(5), Duration.ofMillis(250)).withJitter(0.5)
+                        .atMost(POOL_BUSY_RETRIES));
+    }
+
+    private Uni<Response> send(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
         return redis.execute("EVALSHA", arguments(sha, keys, args))
                 .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
-                .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)))
-                .onFailure(ConnectionPoolTooBusyException.class).retry()
-                .withBackOff(Duration.ofMillis(5), Duration.ofMillis(250)).withJitter(0.5)
-                .atMost(POOL_BUSY_RETRIES);
+                .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)));
     }
 
     private static String[] arguments(String script, List<String> keys, List<String> args) {

@@ -231,7 +231,8 @@ public class ChatSocket {
     private static String reservedEventOf(ClientCommand command) {
         var payload = command instanceof ClientCommand.Publish publish ? publish.payload()
                 : command instanceof ClientCommand.Direct direct ? direct.payload() : null;
-        return ReservedEvents.named(payload) ? ReservedEvents.refusal(payload.get("event").textValue()) : null;
+        String event = payload == null ? null : ReservedEvents.namedBy(payload);
+        return event == null ? null : ReservedEvents.refusal(event);
     }
 
     /**

@@ -62,7 +62,9 @@ class RedisHistoryTest extends HistoryContract {
         long afterWarmUp = usedMemory();
         long streamAfterWarmUp = memoryUsage(key);
         publish(history, stream, payload, 3000);
-        assertEquals(100, redis.stream(String.class).xlen(key).await().atMost(TIMEOUT));
+        long length = redis.stream(String.class).xlen(key).await().atMost(TIMEOUT);
+        // trimmed approximately (MAXLEN ~): at least the 100 kept, at most a stream node (100 entries) more
+        assertTrue(length >= 100 && length <= 200, "stream length " + length);
         long streamAfterMany = memoryUsage(key);
         assertTrue(streamAfterMany < streamAfterWarmUp * 2,
                 "the stream does not grow with traffic: " + streamAfterWarmUp + " then " + streamAfterMany + " bytes");
