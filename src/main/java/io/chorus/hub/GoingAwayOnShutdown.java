@@ -22,7 +22,8 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
  * surviving replicas are not stampeded by every client reconnecting at once. Reconnecting clients recover what
  * they missed from history.
  * <p>
- * Each batch's closes go out when the batch is due (a close is sent when subscribed to). After the last batch the
+ * Each batch's closes go out when the batch is due, counted from the drain's start (a close is sent when subscribed
+ * to; a batch that is late because the replica is loaded goes out at once). After the last batch the
  * clients have {@link #ANSWER_TIMEOUT} to answer their Close; the TCP connections of those that have not are then
  * closed by the server, so a client that stopped reading cannot hold the shutdown. Then the shutdown delay runs and
  * the HTTP server stops.
@@ -58,10 +59,11 @@ class GoingAwayOnShutdown {
         int perBatch = Math.max(1, (open.size() + batches - 1) / batches);
         LOG.infof("Draining %d connection(s) over %s: %d batch(es) of up to %d, closed with 1001", open.size(), window,
                 (open.size() + perBatch - 1) / perBatch, perBatch);
-        for (int from = 0; from < open.size(); from += perBatch) {
-            if (from > 0) {
-                LockSupport.parkNanos(BATCH_INTERVAL.toNanos());
-            }
+        // Each batch has its due time from the drain's start, so a replica slowed by load does not stretch the window
+        // by the time its batches take: a late batch goes out at once.
+        long start = System.nanoTime();
+        for (int from = 0, batch = 0; from < open.size(); from += perBatch, batch++) {
+            parkUntil(start + batch * BATCH_INTERVAL.toNanos());
             for (Session session : open.subList(from, Math.min(open.size(), from + perBatch))) {
                 goingAway(session);
             }
@@ -89,6 +91,12 @@ class GoingAwayOnShutdown {
         }
         if (!awaitNoConnections(ABORT_TIMEOUT)) {
             LOG.warnf("%d connection(s) still open after the drain", connections.count());
+        }
+    }
+
+    private static void parkUntil(long dueNanos) {
+        for (long wait = dueNanos - System.nanoTime(); wait > 0; wait = dueNanos - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
         }
     }
 
