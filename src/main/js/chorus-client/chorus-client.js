@@ -80,6 +80,7 @@ export class ChorusClient {
   #broadcast = null; // last position of the broadcast stream
   #welcome = null;
   #connected = null; // {promise, resolve, reject} of connect()
+  #abandonedConnects = 0; // connect() promises rejected because the client stopped (see abandonedConnects)
   #token;
   #tokenInUrl;
   #user;
@@ -157,6 +158,11 @@ export class ChorusClient {
    * Connects (or reconnects after close() or a 4001), and keeps reconnecting until close(). Resolves with the next
    * `welcome`; rejects when the client is closed before one arrives.
    */
+  /** How many connect() promises were rejected because the client stopped before it was welcomed. */
+  get abandonedConnects() {
+    return this.#abandonedConnects;
+  }
+
   connect() {
     if (this.#state === 'open') {
       return Promise.resolve(this.#welcome);
@@ -379,9 +385,11 @@ export class ChorusClient {
     waiting.forEach(({ reject }) => reject(error));
     if (this.#connected) {
       this.#connected.reject(error);
-      // Marked handled, not dropped: its reason is already reported, through an 'error' event (a fatal close) or by
+      // Marked handled, and counted: its reason is already reported, through an 'error' event (a fatal close) or by
       // the caller's own close(); a caller that discarded connect()'s promise must not be crashed by it (Node).
-      this.#connected.promise.catch(() => {});
+      this.#connected.promise.catch(() => {
+        this.#abandonedConnects++;
+      });
       this.#connected = null;
     }
     this.#setState('closed', close);

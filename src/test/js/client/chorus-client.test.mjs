@@ -180,6 +180,19 @@ describe('reconnection', () => {
     }
   });
 
+  test('a connect() abandoned by close() is counted, and does not crash a caller that discarded it', async () => {
+    const dead = await Gate.to(new URL(r1.http).port); // closed: refuses every connection
+    try {
+      const alice = client([dead.wsUrl], { user: 'abandon-alice', backoff: { initial: 50, max: 50 } });
+      alice.connect(); // discarded on purpose
+      alice.close();
+      await until(async () => alice.abandonedConnects === 1);
+      assert.equal(alice.abandonedConnects, 1);
+    } finally {
+      await dead.close();
+    }
+  });
+
   test('a URL list fails over: a dead first URL is skipped', async () => {
     const dead = await Gate.to(new URL(r1.http).port); // closed: refuses every connection
     try {
