@@ -138,9 +138,13 @@ public final class LoadGenerator {
 
         // ---- connect
         progress.phase("connect", false);
+        Map<String, double[]> connectCpuStart = cpuAll(replicas);
         long connectStart = System.nanoTime();
         await(fleet.connectAll(options.connectConcurrency()), "connecting");
         double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+        Map<String, Object> connectCpu = cpuDelta(connectCpuStart, cpuAll(replicas), connectSeconds, fleet.open());
+        // per accepted connection: the servers' CPU (replicas and Redis) and the generator's own, the rate's cost
+        connectCpu.put("serverSideMicrosPerConnection", connectCpu.remove("serverSideMicrosPerDelivery"));
         Map<String, Object> connect = report.section("connect");
         connect.put("target", plan.connections());
         connect.put("open", fleet.open());
@@ -149,6 +153,7 @@ public final class LoadGenerator {
         connect.put("seconds", round(connectSeconds));
         connect.put("perSecond", Math.round(fleet.open() / connectSeconds));
         connect.put("connectTime", LatencyRecorder.summary(fleet.connectTimes()));
+        connect.put("cpu", connectCpu);
         log(String.format(Locale.ROOT, "connected %,d of %,d in %.1f s (%d failed)", fleet.open(), plan.connections(),
                 connectSeconds, fleet.failed()));
 
@@ -187,6 +192,11 @@ public final class LoadGenerator {
         // ---- idle: connected, nothing published
         if (!options.idleWindow().isZero()) {
             progress.phase("idle", false);
+            Duration idleAfter = LoadOptions.parseDuration(options.raw().getOrDefault("idle-after", "0s"));
+            if (idleAfter.compareTo(LoadOptions.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException("--idle-after must be at most " + LoadOptions.MAX_DURATION.toSeconds() + "s");
+            }
+            sleep(idleAfter);
             Map<String, double[]> idleStart = cpuAll(replicas);
             long commandsStart = cluster.redisCommandsProcessed();
             long idleStartNanos = System.nanoTime();
@@ -196,6 +206,7 @@ public final class LoadGenerator {
             Map<String, Object> idle = cpuDelta(idleStart, cpuAll(replicas), idleSeconds, 0);
             idle.remove("serverSideMicrosPerDelivery");
             idle.put("seconds", round(idleSeconds));
+            idle.put("startedSecondsAfterConnecting", idleAfter.toSeconds());
             // the INFO commands that measure this count themselves: one each
             idle.put("redisCommandsPerSecond", commandsStart < 0 || commandsEnd < 0 ? "unknown"
                     : round((commandsEnd - commandsStart - 1) / idleSeconds));

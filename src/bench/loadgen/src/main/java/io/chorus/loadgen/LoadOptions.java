@@ -63,6 +63,8 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
                                        so the storm lands on a warm replica, as a survivor in a cluster is
               --idle-window=0s         after connecting, measure this long with nothing published: CPU of each
                                        replica and of Redis, and Redis commands/s (INFO total_commands_processed)
+              --idle-after=0s          wait this long after connecting before the idle window starts (the cost of
+                                       idle connections once the connect burst's JIT and GC work has settled)
               --targets=ws://127.0.0.1:8081/ws,…  use running replicas (loopback only) instead of starting them
               --server-pids=PID,…      their PIDs, for the memory probe (with --targets)
               --jar=target/quarkus-app/quarkus-run.jar  the server to start
@@ -234,7 +236,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
     private static final class Options {
         private static final List<String> KNOWN = List.of("scenario", "ramp", "targets", "server-pids", "jar",
                 "server-heap", "server-jvm-opts", "server-cpus", "redis-cpus", "jfr", "out", "ramp-steps", "server",
-                "warm-landing");
+                "warm-landing", "idle-after");
         private final Map<String, String> raw;
         private final List<String> read = new ArrayList<>(KNOWN);
 
