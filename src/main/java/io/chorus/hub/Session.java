@@ -96,9 +96,16 @@ public final class Session {
         this.inbound = inbound;
     }
 
-    /** Keeps what lets go of the upgrade request's state (its headers) until {@link #releaseUpgrade}. */
+    /**
+     * Keeps what lets go of the upgrade's state (its headers, a hook on its channel) until {@link #releaseUpgrade};
+     * each check that keeps something adds its own, run in the order they were added.
+     */
     public void upgradeRelease(Runnable release) {
-        this.upgradeRelease = release;
+        Runnable before = upgradeRelease;
+        this.upgradeRelease = before == null ? release : () -> {
+            before.run();
+            release.run();
+        };
     }
 
     /** Lets go of the upgrade request's state (its header map), which nothing reads once the connection is open. */

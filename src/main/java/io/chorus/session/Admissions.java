@@ -22,10 +22,10 @@ import io.smallrye.mutiny.Uni;
  * clients of a lost replica landing on this one — is admitted at the pace the replica and Redis keep up with, instead
  * of piling up in the Redis client's pool until its wait queue overflows and fails the connections it holds.
  * <p>
- * As with {@link ConnectionLimits}, the upgrade check is a fast path: a session is counted when it opens
- * ({@link #begin}) and until it is welcomed or closed ({@link #end}), so the only upgrades that can pass the check
- * together above the bound are the few between their check and their opening. A session admitted above it is served
- * like any other: nothing is ever closed for being over this bound.
+ * This check runs before authentication and only reads the count, so a storm's surplus is refused before any token
+ * is verified. The place itself is taken after every other refusing check ({@link AdmissionPlaces}, {@link #take}),
+ * which makes the bound exact: a session counts from then until it is welcomed or closed ({@link #end}), or until its
+ * upgrade's connection closes without opening. Nothing is ever closed for being over this bound.
  */
 @Singleton
 @Priority(UpgradeOrder.ADMISSION)
@@ -47,11 +47,13 @@ public class Admissions implements HttpUpgradeCheck {
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        if (admitting.get() >= maxAdmitting) {
-            meters.refused(Refusal.ADMISSIONS);
-            return CheckResult.rejectUpgrade(503, RETRY_AFTER);
-        }
-        return CheckResult.permitUpgrade();
+        return admitting.get() >= maxAdmitting ? refuse() : CheckResult.permitUpgrade();
+    }
+
+    /** The refusal of an upgrade while the replica admits its bound: 503, try again after {@code Retry-After}. */
+    Uni<CheckResult> refuse() {
+        meters.refused(Refusal.ADMISSIONS);
+        return CheckResult.rejectUpgrade(503, RETRY_AFTER);
     }
 
     @Override
@@ -59,7 +61,27 @@ public class Admissions implements HttpUpgradeCheck {
         return Endpoints.NATIVE.equals(endpointId);
     }
 
-    /** A {@code /ws} session opened: it is being admitted until {@link #end}. */
+    /**
+     * Takes a place for the session if one is free; false when {@code max-admitting} sessions are being admitted.
+     * The session then counts until {@link #end}.
+     */
+    boolean take(Session session) {
+        if (!session.admitting()) {
+            return true; // already counted
+        }
+        for (int now = admitting.get(); now < maxAdmitting; now = admitting.get()) {
+            if (admitting.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+        session.admitted();
+        return false;
+    }
+
+    /**
+     * A {@code /ws} session opened: it is being admitted until {@link #end}. It normally holds its place since its
+     * upgrade ({@link #take}); one that came without is counted from here.
+     */
     public void begin(Session session) {
         if (session.admitting()) {
             admitting.incrementAndGet();

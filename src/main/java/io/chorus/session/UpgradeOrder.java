@@ -15,13 +15,19 @@ public final class UpgradeOrder {
     public static final int ORIGIN = 300;
     /**
      * {@link Admissions}: 503 with {@code Retry-After} while {@code chorus.limits.max-admitting} sessions are being
-     * admitted; before authentication, so a storm's surplus costs no token verification.
+     * admitted; before authentication, so a storm's surplus costs no token verification. A fast path: the place
+     * itself is taken by {@link #ADMISSION_PLACE}.
      */
     public static final int ADMISSION = 250;
     /** {@code auth.TokenAuthentication}: 401. */
     public static final int AUTHENTICATION = 200;
     /** {@link ConnectionLimits}: 503 or 429 (after authentication: it counts per user). */
     public static final int LIMITS = 100;
+    /**
+     * {@link AdmissionPlaces}: takes the upgrade's place among {@code chorus.limits.max-admitting}, exactly (503 with
+     * {@code Retry-After} when there is none); the last refusal, so that no later check can leave a place taken.
+     */
+    public static final int ADMISSION_PLACE = 50;
     /** {@code transport.ChannelCapture}: hands the channel to delivery, removes the HTTP idle handler. */
     public static final int CAPTURE = 20;
     /** {@code transport.StrictFramePipeline}: adds the frame guard (it takes the outlet ChannelCapture made). */

@@ -98,7 +98,8 @@ class AdmissionStormIT {
                     assertEquals(503, refusal.status(), "a refusal says: try again later");
                     assertEquals("1", refusal.retryAfter(), "and when");
                 }
-                assertTrue(accepted.size() >= BOUND, "at least the bound was admitted: " + accepted.size());
+                // the bound is exact: upgrades arriving together cannot pass between the check and the place
+                assertEquals(BOUND, accepted.size(), "exactly the bound was admitted while Redis stalled");
 
                 for (Attempt admitted : accepted) {
                     JsonNode welcome = admitted.client().next("welcome");
@@ -124,6 +125,37 @@ class AdmissionStormIT {
             } finally {
                 attempts.stream().filter(a -> a.client() != null).forEach(a -> a.client().close());
             }
+        }
+    }
+
+    @Test
+    void placesOfClientsThatLeaveBeforeTheirWelcomeAreGivenBack() throws Exception {
+        String ws = replica.baseUri().toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/ws?user=";
+        redis.suspend(); // nobody can be welcomed: every accepted upgrade holds its place until it leaves
+        try {
+            List<TestClient> holding = new ArrayList<>();
+            for (int i = 0; i < BOUND; i++) {
+                Attempt attempt = upgrade(URI.create(ws + "holder" + i));
+                assertEquals(101, attempt.status(), "a place was free for holder " + i);
+                holding.add(attempt.client());
+            }
+            Attempt over = upgrade(URI.create(ws + "over"));
+            assertEquals(503, over.status(), "the bound is taken by clients still waiting for their welcome");
+
+            holding.forEach(TestClient::close);
+            // their places come back as their closes arrive, though none of them was ever welcomed
+            Attempt after = null;
+            long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline && (after == null || after.status() != 101)) {
+                after = upgrade(URI.create(ws + "after"));
+                if (after.status() != 101) {
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals(101, after.status(), "a place is free again once the holders left");
+            after.client().close();
+        } finally {
+            redis.resume();
         }
     }
 
