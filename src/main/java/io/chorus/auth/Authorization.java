@@ -7,14 +7,16 @@ import jakarta.inject.Singleton;
 
 import io.chorus.ChorusConfig;
 
-/** Turns what a token grants into a user's {@link Permissions}, filling gaps from {@code chorus.auth.defaults}. */
+/**
+ * Turns what a token grants into a user's {@link GrantedPermissions}, filling gaps from {@code chorus.auth.defaults}.
+ */
 @Singleton
 public class Authorization {
 
     private final ChorusConfig.Grants defaults;
     private final String privatePrefix;
     /** The defaults' permissions, one instance for everyone, when no default pattern names {@code {user}}. */
-    private final Permissions shared;
+    private final GrantedPermissions shared;
 
     Authorization(ChorusConfig config) {
         this.defaults = config.auth().defaults();
@@ -25,12 +27,12 @@ public class Authorization {
     }
 
     /** A user's permissions; every connection that gets the defaults shares one instance (they hold none of its own). */
-    public Permissions permissionsOf(String user, Grant grant) {
+    public GrantedPermissions permissionsOf(String user, Grant grant) {
         return grant == Grant.DEFAULTS && shared != null ? shared : build(user, grant);
     }
 
-    private Permissions build(String user, Grant grant) {
-        return new Permissions(
+    private GrantedPermissions build(String user, Grant grant) {
+        return new GrantedPermissions(
                 patterns(grant.subscribe(), defaults.subscribe(), user),
                 patterns(grant.publish(), defaults.publish(), user),
                 patterns(grant.presence(), defaults.presence(), user),

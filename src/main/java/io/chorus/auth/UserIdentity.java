@@ -11,18 +11,18 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
+import io.chorus.hub.Permissions;
 import io.chorus.hub.Session;
 import io.chorus.protocol.Names;
-import io.chorus.session.WebSocketLink;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.HandshakeRequest;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The one seam where a connection gets its user id and permissions: the {@code sub} and {@code chorus} claim of the
- * JWT it connected with ({@link TokenAuthentication}) or sent in its first frame ({@link #authenticate}); in
- * anonymous mode (development), the {@code user} query parameter taken on trust, or a made-up {@code anonymous-N},
- * with the default permissions.
+ * JWT it connected with ({@link #accept}, called by the upgrade check {@code session.TokenAuthentication}) or sent in
+ * its first frame ({@link #authenticate}); in anonymous mode (development), the {@code user} query parameter taken on
+ * trust, or a made-up {@code anonymous-N}, with the default permissions.
  */
 @Singleton
 public class UserIdentity {
@@ -69,22 +69,28 @@ public class UserIdentity {
      */
     public Uni<String> authenticate(Session session, String token) {
         return verifier.verify(token).map(verified -> {
-            session.token(verified.user(), verified.expires(), verified.grant());
+            accept(session, verified);
             return verified.user();
         });
     }
 
+    /** Makes a verified token the session's: its user, its expiry, and the permissions its grant gives that user. */
+    public void accept(Session session, TokenVerifier.Verified verified) {
+        session.token(verified.user(), verified.expires(),
+                authorization.permissionsOf(verified.user(), verified.grant()));
+    }
+
     /**
-     * Settles who an authenticated connection is: its user id, and from then on its permissions
-     * ({@link #permissionsOf}); empty when it has no user id it may use.
+     * Settles who an authenticated connection is: its user id, and from then on its permissions (its token's, or the
+     * defaults); empty when it has no user id it may use. In anonymous mode the id comes from the upgrade request.
      */
-    public Optional<String> identify(Session session) {
+    public Optional<String> identify(Session session, HandshakeRequest upgrade) {
         String verified = session.tokenUser();
         Optional<String> user = verified != null ? Optional.of(verified)
-                : anonymousMode ? userOf(WebSocketLink.handshakeOf(session)) : Optional.empty();
+                : anonymousMode ? userOf(upgrade) : Optional.empty();
         user.ifPresent(id -> {
-            Grant grant = session.takeGrant();
-            session.permissions(authorization.permissionsOf(id, grant != null ? grant : Grant.DEFAULTS));
+            Permissions granted = session.takeGranted();
+            session.permissions(granted != null ? granted : authorization.permissionsOf(id, Grant.DEFAULTS));
         });
         return user;
     }

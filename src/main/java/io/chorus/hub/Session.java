@@ -3,9 +3,6 @@ package io.chorus.hub;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
-import io.chorus.auth.Grant;
-import io.chorus.auth.Permissions;
-
 /**
  * Chorus's state of one client connection, either endpoint: who it is and what it may do, which protocol it speaks,
  * where its frames go, what it may still spend, when it was last heard from, and the timers that may end it. One
@@ -43,7 +40,7 @@ public final class Session {
     private Runnable upgradeRelease;
     private String tokenUser;
     private volatile long tokenExpires;
-    private Grant grant;
+    private Permissions granted;
 
     private volatile Link link;
     private volatile String user;
@@ -117,11 +114,14 @@ public final class Session {
         }
     }
 
-    /** What a verified token says: its user, expiry (seconds since the epoch, 0: never) and grant. */
-    public void token(String user, long expires, Grant grant) {
+    /**
+     * What a verified token says: its user, expiry (seconds since the epoch, 0: never) and the permissions its grant
+     * gives that user (they become the session's when it is admitted).
+     */
+    public void token(String user, long expires, Permissions granted) {
         this.tokenUser = user;
         this.tokenExpires = expires;
-        this.grant = grant;
+        this.granted = granted;
     }
 
     /** The user of the verified token, or null (none yet). */
@@ -137,10 +137,10 @@ public final class Session {
         this.tokenExpires = expires;
     }
 
-    /** The token's grant, taken once (it becomes the permissions). */
-    public Grant takeGrant() {
-        Grant taken = grant;
-        grant = null;
+    /** The permissions the token grants, taken once (they become the session's permissions); null: no token. */
+    public Permissions takeGranted() {
+        Permissions taken = granted;
+        granted = null;
         return taken;
     }
 

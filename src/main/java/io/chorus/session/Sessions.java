@@ -10,7 +10,6 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.chorus.auth.AuthenticationDeadline;
-import io.chorus.auth.Permissions;
 import io.chorus.auth.TokenExpiry;
 import io.chorus.auth.UserIdentity;
 import io.chorus.hub.BroadcastSubscriber;
@@ -19,12 +18,14 @@ import io.chorus.hub.IdleConnections;
 import io.chorus.hub.JoinReply;
 import io.chorus.hub.Link;
 import io.chorus.hub.LocalConnections;
+import io.chorus.hub.Permissions;
 import io.chorus.hub.RoomRegistry;
 import io.chorus.hub.Session;
 import io.chorus.hub.UserRegistry;
 import io.chorus.protocol.CloseCode;
 import io.chorus.protocol.CloseCodes;
 import io.chorus.protocol.StreamPosition;
+import io.quarkus.websockets.next.HandshakeRequest;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 
@@ -151,11 +152,12 @@ public class Sessions {
      */
     public Uni<Void> admit(Session session, Welcome welcome) {
         Link link = session.link();
-        var user = identity.identify(session);
+        HandshakeRequest upgrade = WebSocketLink.handshakeOf(session);
+        var user = identity.identify(session, upgrade);
         if (user.isEmpty()) {
             return link.close(INVALID_USER);
         }
-        var since = Resumption.since(WebSocketLink.handshakeOf(session).query());
+        var since = Resumption.since(upgrade.query());
         if (since.isEmpty()) {
             return link.close(INVALID_SINCE);
         }

@@ -19,7 +19,7 @@ public final class UpgradeOrder {
      * itself is taken by {@link #ADMISSION_PLACE}.
      */
     public static final int ADMISSION = 250;
-    /** {@code auth.TokenAuthentication}: 401. */
+    /** {@link TokenAuthentication}: 401. */
     public static final int AUTHENTICATION = 200;
     /** {@link ConnectionLimits}: 503 or 429 (after authentication: it counts per user). */
     public static final int LIMITS = 100;

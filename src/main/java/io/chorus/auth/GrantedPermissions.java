@@ -1,21 +1,26 @@
 package io.chorus.auth;
 
+import io.chorus.hub.Permissions;
 import io.chorus.protocol.ClientCommand;
 
-/** What one connection's user may do; checked by the endpoint before each command. */
-public record Permissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatterns presence, RoomPatterns direct,
-        boolean broadcast, boolean online) {
+/**
+ * What one connection's user may do, as room (and user id) patterns: its token's grant with gaps filled from
+ * {@code chorus.auth.defaults} ({@link Authorization}).
+ */
+public record GrantedPermissions(RoomPatterns subscribe, RoomPatterns publish, RoomPatterns presence,
+        RoomPatterns direct, boolean broadcast, boolean online) implements Permissions {
 
-    /** Whether the user may be in the room (join it, read its history). */
+    @Override
     public boolean mayJoin(String room) {
         return subscribe.covers(room);
     }
 
+    @Override
     public boolean maySeePresence(String room) {
         return presence.covers(room);
     }
 
-    /** Why the command is not allowed, or null when it is. */
+    @Override
     public String refusal(ClientCommand command) {
         if (command instanceof ClientCommand.Join join) {
             return subscribe.covers(join.room()) ? null : "not allowed to join " + join.room();
