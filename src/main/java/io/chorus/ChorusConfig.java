@@ -423,6 +423,14 @@ public interface ChorusConfig {
          */
         @WithDefault("10000")
         int maxLocalStreams();
+
+        /**
+         * How long a room or broadcast publish may wait for others to share its Redis call (one script call appends
+         * and publishes up to 64 messages). 0: only publishes pending in the same event-loop turn or while this
+         * replica's previous call is on its way share one. Not used on a Redis Cluster (one call per publish there).
+         */
+        @WithDefault("0ms")
+        Duration publishWindow();
     }
 
     interface Reconnect {

@@ -8,17 +8,18 @@ import io.chorus.ChorusConfig;
 import io.chorus.RedisAddress;
 import io.chorus.backplane.Backplane;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.vertx.core.Vertx;
 
 /** History lives where the backplane does: Redis Streams for a cluster, memory for a single replica. */
 final class HistorySelection {
 
     @Produces
     @Singleton
-    History history(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Backplane backplane,
+    History history(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Vertx vertx, Backplane backplane,
             ChorusConfig config) {
         return address.isConfigured()
-                ? new RedisHistory(redis.get(), config.channelPrefix(), config.history().maxLength(),
-                        config.history().ttl(), address.isCluster())
+                ? new RedisHistory(redis.get(), vertx, config.channelPrefix(), config.history().maxLength(),
+                        config.history().ttl(), address.isCluster(), config.history().publishWindow())
                 : new LocalHistory(backplane, config.history().maxLength(), config.history().ttl(),
                         config.history().maxLocalStreams());
     }

@@ -13,6 +13,7 @@ import io.chorus.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
@@ -23,11 +24,17 @@ import io.vertx.mutiny.redis.client.Response;
  * stream's channel and one script can append and publish atomically ({@code history_publish.lua}). Entries are the
  * envelopes as published (docs/backplane.md); the script writes the position into the envelope's header and never
  * reads the client frame.
+ * <p>
+ * Publishes pending together (while the previous call is on its way, in the same event-loop turn, or within
+ * {@code chorus.history.publish-window}) go to Redis as one call of {@code history_publish_batch.lua}
+ * ({@link AppendBatches}); a batch of one, and every publish on a Redis Cluster ({@code sharded}: different streams'
+ * keys are in different hash slots, which one script may not mix), is one call of {@code history_publish.lua}.
  */
 public final class RedisHistory implements History {
 
     private static final Logger LOG = Logger.getLogger(RedisHistory.class);
     private static final LuaScript PUBLISH = LuaScript.load("history_publish.lua");
+    private static final LuaScript PUBLISH_BATCH = LuaScript.load("history_publish_batch.lua");
     private static final LuaScript READ = LuaScript.load("history_read.lua");
 
     private final ReactiveRedisDataSource redis;
@@ -36,13 +43,21 @@ public final class RedisHistory implements History {
     private final String maxLength;
     private final String ttlSeconds;
     private final String publishCommand;
+    /** Null on a Redis Cluster: one call per publish there. */
+    private final AppendBatches batches;
 
-    public RedisHistory(ReactiveRedisDataSource redis, String keyPrefix, int maxLength, Duration ttl, boolean sharded) {
+    /**
+     * {@code publishWindow}: how long a publish may wait for others to share its call (0: only those pending in
+     * the same event-loop turn or while the previous call is on its way).
+     */
+    public RedisHistory(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, int maxLength, Duration ttl,
+            boolean sharded, Duration publishWindow) {
         this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.maxLength = Integer.toString(maxLength);
         this.ttlSeconds = Long.toString(Math.max(1, ttl.toSeconds()));
         this.publishCommand = sharded ? "spublish" : "publish";
+        this.batches = sharded ? null : new AppendBatches(vertx, publishWindow, this::publishAll);
     }
 
     @Override
@@ -50,9 +65,45 @@ public final class RedisHistory implements History {
         if (message.position() != null) {
             throw new IllegalArgumentException("already at a position: " + message.position());
         }
+        return batches == null ? publishOne(stream, channel, message) : batches.append(stream, channel, message);
+    }
+
+    /** Script calls made for publishes, batches counted once (for tests). */
+    long publishCalls() {
+        return batches == null ? -1 : batches.calls();
+    }
+
+    private Uni<StreamPosition> publishOne(StreamName stream, String channel, Envelope message) {
         return PUBLISH.run(redis, keys(stream), List.of(channel, message.beforePosition(), message.afterPosition(),
                 maxLength, ttlSeconds, newEpoch(), publishCommand))
                 .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
+    }
+
+    /** One call for a batch, its positions in the batch's order. */
+    private Uni<List<StreamPosition>> publishAll(List<AppendBatches.Append> batch) {
+        if (batch.size() == 1) {
+            AppendBatches.Append only = batch.get(0);
+            return publishOne(only.stream(), only.channel(), only.message()).map(List::of);
+        }
+        List<String> keys = new ArrayList<>(2 * batch.size());
+        List<String> args = new ArrayList<>(3 + 4 * batch.size());
+        args.add(maxLength);
+        args.add(ttlSeconds);
+        args.add(publishCommand);
+        for (AppendBatches.Append append : batch) {
+            keys.addAll(keys(append.stream()));
+            args.add(append.channel());
+            args.add(append.message().beforePosition());
+            args.add(append.message().afterPosition());
+            args.add(newEpoch());
+        }
+        return PUBLISH_BATCH.run(redis, keys, args).map(reply -> {
+            List<StreamPosition> positions = new ArrayList<>(reply.size() / 2);
+            for (int i = 0; i + 1 < reply.size(); i += 2) {
+                positions.add(new StreamPosition(reply.get(i).toLong(), reply.get(i + 1).toString()));
+            }
+            return positions;
+        });
     }
 
     @Override

@@ -16,7 +16,7 @@ import io.smallrye.mutiny.Uni;
 /**
  * Publishes messages — from clients and from the server API alike: encodes each {@code message} event once, with a
  * fresh id and the origin's timestamp, wraps it in its backplane {@link Envelope}, and hands it to the backplane once
- * (to a stream's history script, for broadcasts and rooms: one script call per message). Delivery, on every replica including this
+ * (to a stream's history script, for broadcasts and rooms; publishes pending together share one call, see {@code RedisHistory}). Delivery, on every replica including this
  * one, comes back through the subscriptions.
  */
 @Singleton

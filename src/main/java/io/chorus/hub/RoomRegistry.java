@@ -92,7 +92,7 @@ public class RoomRegistry implements PresenceListener {
                         : Uni.createFrom().item(false));
     }
 
-    /** Publishes a message to a room: appended to the room's history and published, atomically (one script call). */
+    /** Publishes a message to a room: appended to the room's history and published, atomically (RedisHistory: each message atomically, several pending ones in one script call). */
     public Uni<StreamPosition> publish(String room, Envelope message) {
         return history.publish(StreamName.room(room), channelOf(room), message);
     }

@@ -22,10 +22,13 @@ public final class ClientFrameParser {
 
     static final int MAX_REF_LENGTH = 64;
 
+    /** Makes the parsers: the mapper's own createParser configures each one for it, which a frame's read needs not. */
+    private final JsonFactory factory;
+    /** Builds the trees of the fields other than the payload. */
     private final ObjectMapper mapper;
 
     public ClientFrameParser(int maxDepth) {
-        JsonFactory factory = JsonFactory.builder()
+        this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
                 .build();
         this.mapper = new ObjectMapper(factory);
@@ -145,7 +148,7 @@ public final class ClientFrameParser {
      * still checks every token of it, and its nesting depth) and kept as the exact text the client sent.
      */
     private Fields read(String text) throws ProtocolException {
-        try (JsonParser parser = mapper.createParser(text)) {
+        try (JsonParser parser = factory.createParser(text)) {
             JsonToken token = parser.nextToken();
             if (token != JsonToken.START_OBJECT) {
                 if (token != null) {

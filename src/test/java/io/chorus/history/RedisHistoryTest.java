@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.chorus.backplane.Backplane;
+import io.chorus.backplane.Envelope;
 import io.chorus.backplane.RedisBackplane;
 import io.chorus.testing.RedisTestResource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -36,7 +37,7 @@ class RedisHistoryTest extends HistoryContract {
 
     @Override
     History history(int maxLength) {
-        return new RedisHistory(redis, "test:", maxLength, Duration.ofHours(1), false);
+        return new RedisHistory(redis, vertx, "test:", maxLength, Duration.ofHours(1), false, Duration.ZERO);
     }
 
     @Override
@@ -84,6 +85,114 @@ class RedisHistoryTest extends HistoryContract {
         }
         List<String> keys = redis.key().keys("test:history:room:{" + prefix + "*").await().atMost(TIMEOUT);
         assertEquals(List.of(), keys);
+    }
+
+    @Test
+    void publishesPendingTogetherShareOneCallAndKeepTheirOrder() throws InterruptedException {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
+                Duration.ofMillis(200));
+        StreamName first = stream();
+        StreamName second = stream();
+        java.util.concurrent.BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
+        Backplane observer = observer();
+        observer.subscribe("ch-" + first.name(), live::add).whenLive().await().atMost(TIMEOUT);
+        observer.subscribe("ch-" + second.name(), live::add).whenLive().await().atMost(TIMEOUT);
+        List<Uni<io.chorus.protocol.StreamPosition>> publishes = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            StreamName stream = i % 2 == 0 ? first : second;
+            publishes.add(history.publish(stream, "ch-" + stream.name(), frame("m" + i)).memoize().indefinitely());
+        }
+        publishes.forEach(publish -> publish.subscribe().with(ignored -> {
+        }, ignored -> {
+        }));
+        List<io.chorus.protocol.StreamPosition> positions = new ArrayList<>();
+        for (Uni<io.chorus.protocol.StreamPosition> publish : publishes) {
+            positions.add(publish.await().atMost(TIMEOUT));
+        }
+        assertEquals(1, history.publishCalls(), "20 publishes within the window, one call");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i / 2 + 1, positions.get(i).offset(), "each stream's offsets in publish order");
+        }
+        for (int i = 0; i < 20; i++) {
+            Envelope delivered = Envelope.decode(live.poll(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(delivered.frame().contains("\"m" + i + "\""), "published in order: " + delivered.frame());
+            assertEquals(positions.get(i), delivered.position());
+        }
+    }
+
+    @Test
+    void aBatchHoldsAtMostSixtyFourMessagesAndTheRestWaitsForTheWindow() {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 1000, Duration.ofHours(1), false,
+                Duration.ofMillis(300));
+        StreamName stream = stream();
+        long start = System.nanoTime();
+        List<Uni<io.chorus.protocol.StreamPosition>> publishes = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            Uni<io.chorus.protocol.StreamPosition> publish = history.publish(stream, "ch", frame("m" + i)).memoize()
+                    .indefinitely();
+            publish.subscribe().with(ignored -> {
+            }, ignored -> {
+            });
+            publishes.add(publish);
+        }
+        java.util.Set<Long> offsets = new java.util.TreeSet<>();
+        for (int i = 0; i < 128; i++) {
+            offsets.add(publishes.get(i).await().atMost(TIMEOUT).offset());
+        }
+        long fullBatchesMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(fullBatchesMillis < 250, "two full batches go at once, not after the window: " + fullBatchesMillis);
+        for (int i = 128; i < 150; i++) {
+            offsets.add(publishes.get(i).await().atMost(TIMEOUT).offset());
+        }
+        long allMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(allMillis >= 290, "the last 22 waited for the window: " + allMillis);
+        assertEquals(3, history.publishCalls(), "64 + 64 + 22");
+        assertEquals(150, offsets.size());
+        assertEquals(1L, offsets.iterator().next());
+        assertEquals(150L, ((java.util.TreeSet<Long>) offsets).last());
+    }
+
+    @Test
+    void aLonePublishWithoutAWindowGoesAtOnce() {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
+                Duration.ZERO);
+        StreamName stream = stream();
+        history.publish(stream, "ch", frame("warm")).await().atMost(TIMEOUT);
+        long start = System.nanoTime();
+        assertEquals(2, history.publish(stream, "ch", frame("m")).await().atMost(TIMEOUT).offset());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 200, "no wait without a window: " + millis + " ms");
+        assertEquals(2, history.publishCalls());
+    }
+
+    @Test
+    void aFailedBatchFailsEachOfItsPublishesAndTheNextBatchGoesAgain() {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
+                Duration.ofMillis(100));
+        StreamName good = stream();
+        StreamName broken = stream();
+        // a stream key of the wrong type: XADD fails inside the batch's script
+        redis.value(String.class).set("test:history:room:{" + broken.name() + "}:stream", "not a stream").await()
+                .atMost(TIMEOUT);
+        List<Uni<io.chorus.protocol.StreamPosition>> publishes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            StreamName stream = i == 3 ? broken : good;
+            Uni<io.chorus.protocol.StreamPosition> publish = history.publish(stream, "ch", frame("m" + i)).memoize()
+                    .indefinitely();
+            publish.subscribe().with(ignored -> {
+            }, ignored -> {
+            });
+            publishes.add(publish);
+        }
+        for (Uni<io.chorus.protocol.StreamPosition> publish : publishes) {
+            Throwable failure = publish.onItem().transform(position -> (Throwable) null).onFailure()
+                    .recoverWithItem(f -> f).await().atMost(TIMEOUT);
+            assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("WRONGTYPE"),
+                    "each publish of the failed batch fails with its error: " + failure);
+        }
+        assertEquals(1, history.publishCalls());
+        assertTrue(history.publish(good, "ch", frame("after")).await().atMost(TIMEOUT).offset() > 0,
+                "the next batch goes");
     }
 
     private static void publish(History history, StreamName stream, String payload, int count) {
