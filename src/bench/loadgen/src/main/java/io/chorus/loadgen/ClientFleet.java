@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,9 +72,9 @@ final class ClientFleet implements AutoCloseable {
     private final LongAdder misrouted = new LongAdder();
     private final LongAdder foreign = new LongAdder();
     private final LongAdder acked = new LongAdder();
-    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> connectFailures = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> otherFrames = new ConcurrentHashMap<>();
+    private final CountsByKey errors = new CountsByKey();
+    private final CountsByKey connectFailures = new CountsByKey();
+    private final CountsByKey otherFrames = new CountsByKey();
     private final AtomicInteger joined = new AtomicInteger();
     private final Recorder connectMicros = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
     private final Recorder joinMicros = new Recorder(LatencyRecorder.HIGHEST_MICROS, 3);
@@ -157,7 +156,7 @@ final class ClientFleet implements AutoCloseable {
         wsClients.get(client.index % wsClients.size()).connect(options).onComplete(result -> {
             if (result.failed()) {
                 failed.incrementAndGet();
-                count(connectFailures, result.cause().getClass().getSimpleName() + ": " + result.cause().getMessage());
+                connectFailures.count(result.cause().getClass().getSimpleName() + ": " + result.cause().getMessage());
                 client.welcomed.completeExceptionally(result.cause());
                 return;
             }
@@ -165,8 +164,8 @@ final class ClientFleet implements AutoCloseable {
             client.ws = ws;
             ws.handler(frame -> onFrame(client, frame));
             ws.exceptionHandler(failure -> {
-                count(errors, "client exception: " + failure);
-                if (errors.size() < 20) {
+                errors.count("client exception: " + failure);
+                if (errors.keys() < 20) {
                     System.out.printf("[loadgen] connection %d: %s%n", client.index, failure);
                 }
             });
@@ -174,7 +173,7 @@ final class ClientFleet implements AutoCloseable {
                 open.decrementAndGet();
                 if (!closing) {
                     closedUnexpectedly.incrementAndGet();
-                    count(errors, "closed by server: " + ws.closeStatusCode() + " " + ws.closeReason());
+                    errors.count("closed by server: " + ws.closeStatusCode() + " " + ws.closeReason());
                     if (closedUnexpectedly.get() <= 5) {
                         System.out.printf("[loadgen] connection %d (replica %d%s) closed: status %s reason %s%n",
                                 client.index, client.replica, isPublisher(client.index) ? ", a publisher" : "",
@@ -226,7 +225,7 @@ final class ClientFleet implements AutoCloseable {
             case ACK -> acked.increment();
             case ERROR -> {
                 String code = PayloadCodec.errorCodeOf(frame);
-                count(errors, "error " + code);
+                errors.count("error " + code);
                 PayloadCodec.Probe refused = PayloadCodec.publishRefOf(frame);
                 if (refused != null) {
                     ledger.reject(refused.publisher(), refused.sequence());
@@ -235,7 +234,7 @@ final class ClientFleet implements AutoCloseable {
                     client.joined.completeExceptionally(new IllegalStateException("join answered with error " + code));
                 }
             }
-            default -> count(otherFrames, PayloadCodec.typeNameOf(frame));
+            default -> otherFrames.count(PayloadCodec.typeNameOf(frame));
         }
     }
 
@@ -244,7 +243,7 @@ final class ClientFleet implements AutoCloseable {
             case MESSAGE -> onMessage(client, frame);
             case WELCOME -> welcome(client);
             case ANSWER -> client.ws.writeTextMessage(kind.answer(frame));
-            default -> count(otherFrames, kind.cliName() + " frame " + (char) frame.getByte(0));
+            default -> otherFrames.count(kind.cliName() + " frame " + (char) frame.getByte(0));
         }
     }
 
@@ -373,7 +372,7 @@ final class ClientFleet implements AutoCloseable {
         Client client = clients[plan.publisherConnections()[publisher]];
         WebSocket ws = client.ws;
         if (ws == null || ws.isClosed()) {
-            count(errors, "publisher not connected");
+            errors.count("publisher not connected");
             return;
         }
         long sequence = nextSequence[publisher]++;
@@ -464,12 +463,12 @@ final class ClientFleet implements AutoCloseable {
     }
 
     Map<String, Long> errors() {
-        return snapshot(errors);
+        return errors.snapshot();
     }
 
     /** Frames of the types the generator does not read (presence events, …), by type. */
     Map<String, Long> otherFrames() {
-        return snapshot(otherFrames);
+        return otherFrames.snapshot();
     }
 
     int joined() {
@@ -477,7 +476,7 @@ final class ClientFleet implements AutoCloseable {
     }
 
     Map<String, Long> connectFailures() {
-        return snapshot(connectFailures);
+        return connectFailures.snapshot();
     }
 
     Histogram connectTimes() {
@@ -514,16 +513,6 @@ final class ClientFleet implements AutoCloseable {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         vertx.close().onComplete(v -> closed.complete(null));
         closed.orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-    }
-
-    private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {
-        Map<String, Long> copy = new java.util.TreeMap<>();
-        counters.forEach((key, value) -> copy.put(key, value.sum()));
-        return copy;
-    }
-
-    private static void count(Map<String, LongAdder> counters, String key) {
-        counters.computeIfAbsent(key.length() > 160 ? key.substring(0, 160) : key, k -> new LongAdder()).increment();
     }
 
     private static long micros(long nanos) {

@@ -150,7 +150,7 @@ public final class LoadGenerator {
         connect.put("open", fleet.open());
         connect.put("failed", fleet.failed());
         connect.put("failures", fleet.connectFailures());
-        connect.put("seconds", round(connectSeconds));
+        connect.put("seconds", Report.round(connectSeconds));
         connect.put("perSecond", Math.round(fleet.open() / connectSeconds));
         connect.put("connectTime", LatencyRecorder.summary(fleet.connectTimes()));
         connect.put("cpu", connectCpu);
@@ -175,7 +175,7 @@ public final class LoadGenerator {
                 log(abort);
             }
             join.put("joined", fleet.joined());
-            join.put("seconds", round((System.nanoTime() - joinStart) / 1e9));
+            join.put("seconds", Report.round((System.nanoTime() - joinStart) / 1e9));
             join.put("joinTime", LatencyRecorder.summary(fleet.joinTimes()));
             join.put("framesReceivedMeanwhile", fleet.otherFrames());
         }
@@ -205,11 +205,11 @@ public final class LoadGenerator {
             long commandsEnd = cluster.redisCommandsProcessed();
             Map<String, Object> idle = cpuDelta(idleStart, cpuAll(replicas), idleSeconds, 0);
             idle.remove("serverSideMicrosPerDelivery");
-            idle.put("seconds", round(idleSeconds));
+            idle.put("seconds", Report.round(idleSeconds));
             idle.put("startedSecondsAfterConnecting", idleAfter.toSeconds());
             // the INFO commands that measure this count themselves: one each
             idle.put("redisCommandsPerSecond", commandsStart < 0 || commandsEnd < 0 ? "unknown"
-                    : round((commandsEnd - commandsStart - 1) / idleSeconds));
+                    : Report.round((commandsEnd - commandsStart - 1) / idleSeconds));
             idle.put("closedByServerSoFar", fleet.closedUnexpectedly());
             report.put("idle", idle);
             log("idle: " + idle);
@@ -267,7 +267,7 @@ public final class LoadGenerator {
         publish.put("sent", fleet.sentTotal());
         publish.put("acked", fleet.acked());
         publish.put("refusedByServer", ledger.rejectedCount());
-        publish.put("measuredSeconds", round(measuredSeconds));
+        publish.put("measuredSeconds", Report.round(measuredSeconds));
         publish.put("scheduleLag", LatencyRecorder.summary(fleet.scheduleLag()));
         Map<String, Object> delivery = report.section("delivery");
         delivery.put("expected", totals.expected());
@@ -308,12 +308,11 @@ public final class LoadGenerator {
         }
         report.put("checks", checks(plan, memory, delivery, all, cross, measuredSeconds, deliveredInWindow));
         report.put("timeline", timeline(progress.rows()));
-        report.section("machine").put("loadAverageAtEnd", Report.machine().get("loadAverageAtEnd"));
-        report.writeJson(dir);
+        new ReportWriter(dir, this::log).writeJson(report, List.of("connect", "serverMemory", "idle", "delivery",
+                "latency", "cpuSecondsInMeasuredPhase", "highestSustainableRate", "checks", "aborted"));
         String title = options.scenario().cliName() + ", " + String.format(Locale.ROOT, "%,d", plan.connections())
                 + " conns, " + replicas.size() + " replica" + (replicas.size() > 1 ? "s" : "");
         Report.writeCharts(dir, title, progress.rows(), all, cross);
-        summary(report, dir);
         cleanUp();
         if (options.jfr() && cluster.managed() && options.server().isChorus()) {
             for (ServerCluster.Replica replica : replicas) {
@@ -335,17 +334,7 @@ public final class LoadGenerator {
         }
         storm = new ReconnectStorm(options, cluster, dir, this::log);
         int code = storm.run(report);
-        report.section("machine").put("loadAverageAtEnd", Report.machine().get("loadAverageAtEnd"));
-        report.writeJson(dir);
-        log("---- summary (" + dir.resolve(Report.JSON) + ")");
-        for (String key : List.of("connect", "storm", "delivery", "checks")) {
-            Object value = report.root().get(key);
-            if (value instanceof Map<?, ?> section) {
-                Map<Object, Object> shown = new LinkedHashMap<>(section);
-                shown.remove("timeline");
-                log(key + ": " + shown);
-            }
-        }
+        new ReportWriter(dir, this::log).writeJson(report, List.of("connect", "storm", "delivery", "checks"));
         java.time.Instant[] window = ReconnectStorm.window(report);
         ServerCluster.Replica landing = cluster.replicas().get(0);
         cleanUp();
@@ -377,7 +366,7 @@ public final class LoadGenerator {
             double p99 = LatencyRecorder.ms(window, 99);
             boolean sustainable = expected > 0 && delivered >= 0.95 * expected && p99 <= options.sloP99Ms();
             Map<String, Object> step = new LinkedHashMap<>();
-            step.put("ratePerSecond", round(rate));
+            step.put("ratePerSecond", Report.round(rate));
             step.put("expectedDeliveredPerSecond", Math.round(expected / seconds));
             step.put("deliveredPerSecond", Math.round(delivered / seconds));
             step.put("latency", LatencyRecorder.summary(window));
@@ -420,9 +409,9 @@ public final class LoadGenerator {
         entry.put("heapUsedLoadedKiB", after.heapUsedKiB());
         entry.put("threadsLoaded", after.threads());
         if (connections > 0) {
-            entry.put("rssPerConnectionKiB", round((after.rssKiB() - before.rssKiB()) / (double) connections));
-            entry.put("heapPerConnectionKiB", round((after.heapUsedKiB() - before.heapUsedKiB()) / (double) connections));
-            entry.put("rssTotalPerConnectionKiB", round(after.rssKiB() / (double) connections));
+            entry.put("rssPerConnectionKiB", Report.round((after.rssKiB() - before.rssKiB()) / (double) connections));
+            entry.put("heapPerConnectionKiB", Report.round((after.heapUsedKiB() - before.heapUsedKiB()) / (double) connections));
+            entry.put("rssTotalPerConnectionKiB", Report.round(after.rssKiB() / (double) connections));
         }
         return entry;
     }
@@ -452,7 +441,7 @@ public final class LoadGenerator {
         List<Map<String, Object>> timeline = new ArrayList<>();
         for (ProgressDisplay.Row row : rows) {
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("t", round(row.t()));
+            entry.put("t", Report.round(row.t()));
             entry.put("phase", row.phase());
             entry.put("open", row.open());
             entry.put("sentPerSecond", row.sentPerSecond());
@@ -532,15 +521,15 @@ public final class LoadGenerator {
             double system = b[1] - a[1];
             double used = user + system;
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("cpuSeconds", round(used));
-            entry.put("cores", seconds > 0 ? round(used / seconds) : 0);
+            entry.put("cpuSeconds", Report.round(used));
+            entry.put("cores", seconds > 0 ? Report.round(used / seconds) : 0);
             if (!key.equals("machine")) {
-                entry.put("userSeconds", round(user));
-                entry.put("systemSeconds", round(system));
+                entry.put("userSeconds", Report.round(user));
+                entry.put("systemSeconds", Report.round(system));
             }
             if (key.equals("machine")) {
                 // what the rest of the machine (other builds, tests) took meanwhile: the noise of this measurement
-                entry.put("otherProcessesCores", seconds > 0 ? round((used - ours) / seconds) : 0);
+                entry.put("otherProcessesCores", seconds > 0 ? Report.round((used - ours) / seconds) : 0);
             } else {
                 ours += used;
             }
@@ -549,19 +538,8 @@ public final class LoadGenerator {
                 servers += used;
             }
         }
-        cpu.put("serverSideMicrosPerDelivery", delivered > 0 ? round(servers * 1e6 / delivered) : 0);
+        cpu.put("serverSideMicrosPerDelivery", delivered > 0 ? Report.round(servers * 1e6 / delivered) : 0);
         return cpu;
-    }
-
-    private void summary(Report report, Path dir) {
-        Map<String, Object> root = report.root();
-        log("---- summary (" + dir.resolve(Report.JSON) + ")");
-        for (String key : List.of("connect", "serverMemory", "idle", "delivery", "latency", "cpuSecondsInMeasuredPhase",
-                "highestSustainableRate", "checks", "aborted")) {
-            if (root.containsKey(key)) {
-                log(key + ": " + root.get(key));
-            }
-        }
     }
 
     private void checkOpenFiles() {
@@ -652,10 +630,6 @@ public final class LoadGenerator {
 
     private void log(String line) {
         out.println("[loadgen] " + line);
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000.0) / 1000.0;
     }
 
     private static void sleep(Duration duration) {

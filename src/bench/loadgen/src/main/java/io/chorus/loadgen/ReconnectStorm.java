@@ -13,14 +13,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import io.vertx.core.Vertx;
@@ -48,31 +46,22 @@ import io.vertx.core.http.WebSocketConnectOptions;
  */
 final class ReconnectStorm implements AutoCloseable {
 
-    private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EPOCH_KEY = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RECOVERED_FALSE = "\"recovered\":false".getBytes(StandardCharsets.US_ASCII);
-
     /** One client; its mutable fields are touched on its connection's event loop (the volatile ones read elsewhere). */
     private static final class Client {
         final int index;
         final boolean publisher;
-        volatile WebSocket ws;
-        volatile long lastOffset = -1;
-        String epoch = "";
-        int attempt;
-        long retryAfterSeconds;
-        boolean recovering;
+        final ReconnectingClient link;
         /** The current connection is to the replica the storm kills. */
         boolean onVictim;
-        boolean welcomed;
         /** Lost in the storm and not welcomed back yet. */
         volatile boolean lost;
         boolean returned;
         final CompletableFuture<Void> firstWelcome = new CompletableFuture<>();
 
-        Client(int index, boolean publisher) {
+        Client(int index, boolean publisher, ReconnectingClient link) {
             this.index = index;
             this.publisher = publisher;
+            this.link = link;
         }
     }
 
@@ -96,11 +85,11 @@ final class ReconnectStorm implements AutoCloseable {
     private final LongAdder retries = new LongAdder();
     private final LongAdder delivered = new LongAdder();
     private final AtomicLong sent = new AtomicLong();
-    private final Map<String, LongAdder> failedAttempts = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> closedBeforeWelcome = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> closedAfterWelcomeCodes = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> retryAfterSeen = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final CountsByKey failedAttempts = new CountsByKey();
+    private final CountsByKey closedBeforeWelcome = new CountsByKey();
+    private final CountsByKey closedAfterWelcomeCodes = new CountsByKey();
+    private final CountsByKey retryAfterSeen = new CountsByKey();
+    private final CountsByKey errors = new CountsByKey();
     private volatile boolean storming;
     private volatile boolean closing;
     private volatile double rate;
@@ -125,7 +114,7 @@ final class ReconnectStorm implements AutoCloseable {
         }
         this.clients = new Client[plan.connections()];
         for (int c = 0; c < clients.length; c++) {
-            clients[c] = new Client(c, c < publishers);
+            clients[c] = new Client(c, c < publishers, new ReconnectingClient(ledger, true));
         }
         this.tally = new StormTally(clients.length - publishers);
     }
@@ -151,9 +140,9 @@ final class ReconnectStorm implements AutoCloseable {
         long connectStart = System.nanoTime();
         connectAll(options.connectConcurrency());
         Map<String, Object> connect = report.section("connect");
-        connect.put("seconds", round((System.nanoTime() - connectStart) / 1e9));
+        connect.put("seconds", Report.round((System.nanoTime() - connectStart) / 1e9));
         connect.put("open", open.get());
-        connect.put("failedAttempts", snapshot(failedAttempts));
+        connect.put("failedAttempts", failedAttempts.snapshot());
         connect.put("refused", refused.sum());
         log.accept(String.format(Locale.ROOT, "connected %,d in %.1f s", open.get(), (System.nanoTime() - connectStart) / 1e9));
 
@@ -181,7 +170,7 @@ final class ReconnectStorm implements AutoCloseable {
             sleep(Duration.ofMillis(250));
             int back = tally.backCount();
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("t", round((System.nanoTime() - lostAt) / 1e9));
+            row.put("t", Report.round((System.nanoTime() - lostAt) / 1e9));
             row.put("back", back);
             row.put("open", open.get());
             row.put("refused", refused.sum() - refusedBefore);
@@ -211,17 +200,17 @@ final class ReconnectStorm implements AutoCloseable {
         Map<String, Object> storm = report.section("storm");
         storm.putAll(tally.summary(lostAt));
         storm.put("refused503", refused.sum() - refusedBefore);
-        storm.put("retryAfterSeen", snapshot(retryAfterSeen));
+        storm.put("retryAfterSeen", retryAfterSeen.snapshot());
         storm.put("retries", retries.sum());
-        storm.put("failedAttempts", snapshot(failedAttempts));
-        storm.put("closedBeforeWelcome", snapshot(closedBeforeWelcome));
+        storm.put("failedAttempts", failedAttempts.snapshot());
+        storm.put("closedBeforeWelcome", closedBeforeWelcome.snapshot());
         storm.put("closedByServerAfterWelcome", closedAfterWelcome.get());
-        storm.put("closedByServerAfterWelcomeCodes", snapshot(closedAfterWelcomeCodes));
-        storm.put("errors", snapshot(errors));
-        storm.put("windowSeconds", round(stormSeconds));
-        storm.put("landingReplicaCores", round((cpuAfter[0] + cpuAfter[1] - cpuBefore[0] - cpuBefore[1]) / stormSeconds));
+        storm.put("closedByServerAfterWelcomeCodes", closedAfterWelcomeCodes.snapshot());
+        storm.put("errors", errors.snapshot());
+        storm.put("windowSeconds", Report.round(stormSeconds));
+        storm.put("landingReplicaCores", Report.round((cpuAfter[0] + cpuAfter[1] - cpuBefore[0] - cpuBefore[1]) / stormSeconds));
         if (redisBefore != null) {
-            storm.put("redisCores", round((redisAfter[0] + redisAfter[1] - redisBefore[0] - redisBefore[1]) / stormSeconds));
+            storm.put("redisCores", Report.round((redisAfter[0] + redisAfter[1] - redisBefore[0] - redisBefore[1]) / stormSeconds));
         }
         storm.put("landingReplicaLog", logFindings(dir.resolve(landing.id() + ".log")));
         storm.put("timeline", timeline);
@@ -315,7 +304,7 @@ final class ReconnectStorm implements AutoCloseable {
         Map<String, Object> warm = report.section("warmLanding");
         warm.put("connections", count);
         warm.put("welcomed", welcomed.get());
-        warm.put("seconds", round((System.nanoTime() - start) / 1e9));
+        warm.put("seconds", Report.round((System.nanoTime() - start) / 1e9));
         log.accept(String.format(Locale.ROOT, "warmed the landing replica: %,d of %,d welcomed and closed in %.1f s",
                 welcomed.get(), count, (System.nanoTime() - start) / 1e9));
     }
@@ -324,50 +313,39 @@ final class ReconnectStorm implements AutoCloseable {
         if (closing) {
             return;
         }
-        URI uri = cluster.replicas().get(replica).ws();
-        StringBuilder path = new StringBuilder(uri.getRawPath()).append("?user=lg-").append(client.index);
-        client.recovering = client.lastOffset >= 0 && !client.epoch.isEmpty();
-        if (client.recovering) {
-            path.append("&since=").append(client.lastOffset).append("&epoch=").append(client.epoch);
-        }
-        WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
-                .setURI(path.toString());
+        WebSocketConnectOptions connect = client.link.connectTo(cluster.replicas().get(replica).ws(), "lg-" + client.index);
         wsClients.get(client.index % wsClients.size()).connect(connect).onComplete(result -> {
             if (result.failed()) {
                 failed(client, result.cause());
                 return;
             }
             WebSocket ws = result.result();
-            client.ws = ws;
-            client.welcomed = false;
+            client.link.opened(ws);
             client.onVictim = replica == victim;
-            client.retryAfterSeconds = 0;
             open.incrementAndGet();
             ws.handler(frame -> onFrame(client, frame));
-            ws.exceptionHandler(failure -> count(errors, "client exception: " + failure.getClass().getSimpleName()));
+            ws.exceptionHandler(failure -> errors.count("client exception: " + failure.getClass().getSimpleName()));
             ws.closeHandler(v -> closed(client, ws));
         });
     }
 
     private void failed(Client client, Throwable cause) {
+        int status = client.link.failed(cause);
         if (cause instanceof UpgradeRejectedException rejected) {
-            if (rejected.getStatus() == 503) {
+            if (status == 503) {
                 refused.increment();
             }
-            String retryAfter = rejected.getHeaders() == null ? null : rejected.getHeaders().get("Retry-After");
-            client.retryAfterSeconds = RetryDelay.retryAfterSeconds(retryAfter);
-            count(failedAttempts, "HTTP " + rejected.getStatus());
-            count(retryAfterSeen, String.valueOf(retryAfter));
+            failedAttempts.count("HTTP " + status);
+            retryAfterSeen.count(String.valueOf(ReconnectingClient.retryAfterOf(rejected)));
         } else {
-            client.retryAfterSeconds = 0;
-            count(failedAttempts, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            failedAttempts.count(cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
         retry(client);
     }
 
     private void closed(Client client, WebSocket ws) {
         open.decrementAndGet();
-        if (closing || client.ws != ws) {
+        if (closing || client.link.ws() != ws) {
             return;
         }
         String code = ws.closeStatusCode() + " " + ws.closeReason();
@@ -375,20 +353,20 @@ final class ReconnectStorm implements AutoCloseable {
             // the replica is gone: back at once, to the survivor, from the last position seen
             client.lost = true;
             client.onVictim = false;
-            client.attempt = 0;
+            client.link.restartBackoff();
             connect(client, 0);
             return;
         }
-        if (client.welcomed) {
+        if (client.link.welcomed()) {
             closedAfterWelcome.incrementAndGet();
-            count(closedAfterWelcomeCodes, code);
+            closedAfterWelcomeCodes.count(code);
             if (closedAfterWelcome.get() <= 5) {
                 log.accept("client " + client.index + " closed by the server after its welcome: " + code);
             }
         } else {
-            count(closedBeforeWelcome, code);
+            closedBeforeWelcome.count(code);
         }
-        client.welcomed = false;
+        client.link.closed();
         retry(client);
     }
 
@@ -398,10 +376,9 @@ final class ReconnectStorm implements AutoCloseable {
             return;
         }
         retries.increment();
-        long delay = RetryDelay.CLIENT.millis(client.attempt++, client.retryAfterSeconds,
-                bound -> ThreadLocalRandom.current().nextLong(bound));
+        long delay = client.link.nextRetryMillis(bound -> ThreadLocalRandom.current().nextLong(bound));
         int replica = storming || client.publisher ? 0 : victim;
-        vertx.setTimer(Math.max(1, delay), t -> connect(client, replica));
+        vertx.setTimer(delay, t -> connect(client, replica));
     }
 
     // ---------------------------------------------------------------- receiving
@@ -411,38 +388,22 @@ final class ReconnectStorm implements AutoCloseable {
             case MESSAGE -> onMessage(client, frame);
             case WELCOME -> welcomed(client, frame);
             case ACK -> {
-                long offset = ScaleWorker.numberAfter(frame, OFFSET_KEY);
+                long offset = FrameFields.offsetOf(frame);
                 if (offset > 0) {
                     acked.add(offset);
                 }
             }
-            case ERROR -> count(errors, "error " + PayloadCodec.errorCodeOf(frame));
+            case ERROR -> errors.count("error " + PayloadCodec.errorCodeOf(frame));
             default -> {
                 if (PayloadCodec.typeNameOf(frame).equals("gap")) {
-                    long position = ScaleWorker.numberAfter(frame, OFFSET_KEY);
-                    ledger.declaredGap(Math.max(0, position - client.lastOffset));
-                    client.lastOffset = Math.max(client.lastOffset, position);
+                    client.link.gap(frame);
                 }
             }
         }
     }
 
     private void welcomed(Client client, Buffer frame) {
-        long position = ScaleWorker.numberAfter(frame, OFFSET_KEY);
-        String epoch = epochOf(frame);
-        boolean recoveredAll = true;
-        if (client.recovering && PayloadCodec.indexOf(frame, RECOVERED_FALSE, 0, frame.length()) >= 0) {
-            recoveredAll = false;
-            ledger.declaredGap(Math.max(0, position - client.lastOffset));
-            client.lastOffset = position;
-        } else if (!client.recovering) {
-            client.lastOffset = Math.max(0, position);
-        }
-        if (epoch != null && !epoch.isEmpty()) {
-            client.epoch = epoch;
-        }
-        client.welcomed = true;
-        client.attempt = 0;
+        boolean recoveredAll = client.link.welcome(frame);
         client.firstWelcome.complete(null);
         if (client.lost) {
             client.lost = false;
@@ -452,27 +413,10 @@ final class ReconnectStorm implements AutoCloseable {
     }
 
     private void onMessage(Client client, Buffer frame) {
-        long offset = ScaleWorker.numberAfter(frame, OFFSET_KEY);
-        if (offset <= 0) {
-            return;
+        long offset = FrameFields.offsetOf(frame);
+        if (offset > 0 && client.link.broadcast(frame, offset)) {
+            delivered.increment();
         }
-        if (client.epoch.isEmpty()) {
-            String epoch = epochOf(frame);
-            if (epoch != null) {
-                client.epoch = epoch;
-            }
-        }
-        long last = client.lastOffset;
-        if (offset <= last) {
-            ledger.duplicate();
-            return;
-        }
-        if (last >= 0 && offset > last + 1) {
-            ledger.hole(offset - last - 1);
-        }
-        client.lastOffset = offset;
-        ledger.received(offset);
-        delivered.increment();
     }
 
     private boolean allHaveTheLastAcked() {
@@ -481,7 +425,7 @@ final class ReconnectStorm implements AutoCloseable {
         }
         long last = acked.last();
         for (Client client : clients) {
-            if (client.lastOffset < last) {
+            if (client.link.lastOffset() < last) {
                 return false;
             }
         }
@@ -492,38 +436,19 @@ final class ReconnectStorm implements AutoCloseable {
 
     /** Publishes broadcasts at {@link #rate}, round robin over the publishers, until {@link #publishing} ends. */
     private void startPublishing() {
-        Thread pacer = new Thread(() -> {
-            long due = System.nanoTime();
-            double paced = 0;
-            int turn = 0;
-            long[] sequence = new long[publishers];
-            while (publishing && !closing) {
-                double r = rate;
-                if (r <= 0) {
-                    paced = 0;
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                    continue;
-                }
-                if (r != paced) {
-                    due = System.nanoTime();
-                    paced = r;
-                }
-                if (System.nanoTime() >= due) {
-                    WebSocket ws = clients[turn].ws;
-                    if (ws != null && !ws.isClosed()) {
-                        ws.writeTextMessage(codec.publish(null, turn, sequence[turn]++, due));
-                        sent.incrementAndGet();
-                    } else {
-                        count(errors, "publisher not connected");
-                    }
-                    turn = (turn + 1) % publishers;
-                    due += Math.round(1e9 / r);
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        int[] turn = { 0 };
+        long[] sequence = new long[publishers];
+        RatePacer.start("storm-publisher", () -> publishing && !closing, () -> rate, due -> {
+            int publisher = turn[0];
+            WebSocket ws = clients[publisher].link.ws();
+            if (ws != null && !ws.isClosed()) {
+                ws.writeTextMessage(codec.publish(null, publisher, sequence[publisher]++, due));
+                sent.incrementAndGet();
+            } else {
+                errors.count("publisher not connected");
             }
-        }, "storm-publisher");
-        pacer.setDaemon(true);
-        pacer.start();
+            turn[0] = (publisher + 1) % publishers;
+        });
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -546,33 +471,6 @@ final class ReconnectStorm implements AutoCloseable {
         }
         return findings.entrySet().stream().limit(20).collect(LinkedHashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()),
                 Map::putAll);
-    }
-
-    private static String epochOf(Buffer frame) {
-        int at = PayloadCodec.indexOf(frame, EPOCH_KEY, 0, frame.length());
-        if (at < 0) {
-            return null;
-        }
-        int start = at + EPOCH_KEY.length;
-        int end = start;
-        while (end < frame.length() && end - start < 64 && frame.getByte(end) != '"') {
-            end++;
-        }
-        return frame.getString(start, end, "US-ASCII");
-    }
-
-    private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {
-        Map<String, Long> copy = new TreeMap<>();
-        counters.forEach((key, value) -> copy.put(key, value.sum()));
-        return copy;
-    }
-
-    private static void count(Map<String, LongAdder> counters, String key) {
-        counters.computeIfAbsent(key.length() > 160 ? key.substring(0, 160) : key, k -> new LongAdder()).increment();
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000.0) / 1000.0;
     }
 
     private static void sleep(Duration duration) {

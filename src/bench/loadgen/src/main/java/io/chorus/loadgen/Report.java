@@ -45,6 +45,11 @@ final class Report {
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
     }
 
+    /** A measured value as reports show it: rounded to three decimals. */
+    static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+
     void writeJson(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(JSON), json());

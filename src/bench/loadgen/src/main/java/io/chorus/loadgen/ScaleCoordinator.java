@@ -228,7 +228,7 @@ public final class ScaleCoordinator {
         double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
         setup.put("connected", open);
         setup.put("failedToConnect", failed);
-        setup.put("connectSeconds", round(connectSeconds));
+        setup.put("connectSeconds", Report.round(connectSeconds));
         setup.put("connectsPerSecond", Math.round(open / connectSeconds));
         end(connectPhase);
         connectPhase.facts.put("connected", open);
@@ -251,10 +251,10 @@ public final class ScaleCoordinator {
         sleep(idle);
         end(idlePhase);
         idlePhase.facts.put("redisCommandsPerSecond",
-                round((infoLong(cluster.redisInfo("stats"), "total_commands_processed")
+                Report.round((infoLong(cluster.redisInfo("stats"), "total_commands_processed")
                         - infoLong(statsBefore, "total_commands_processed") - 2) / idlePhase.seconds));
         String cpuAfter = cluster.redisInfo("cpu");
-        idlePhase.facts.put("redisUsedCpuPercent", round(100 * (infoDouble(cpuAfter, "used_cpu_sys")
+        idlePhase.facts.put("redisUsedCpuPercent", Report.round(100 * (infoDouble(cpuAfter, "used_cpu_sys")
                 + infoDouble(cpuAfter, "used_cpu_user") - infoDouble(cpuBefore, "used_cpu_sys")
                 - infoDouble(cpuBefore, "used_cpu_user")) / idlePhase.seconds));
         Files.writeString(dir.resolve("redis-commandstats.txt"), cluster.redisInfo("commandstats"));
@@ -371,7 +371,7 @@ public final class ScaleCoordinator {
         delivery.put("workers", stats);
         setup.put("loadAverageAtEnd", loadAverage());
         String report = report(setup, delivery, lost, roomDelivery, roomLost);
-        Files.writeString(dir.resolve("report.md"), report);
+        new ReportWriter(dir, this::log).writeMarkdown(report);
         out.println(report);
         cleanUp();
         return 0;
@@ -396,7 +396,7 @@ public final class ScaleCoordinator {
         }
         joins.facts.put("joined", members);
         joins.facts.put("joinsFailed", failed);
-        joins.facts.put("joinSeconds", round(slowest / 1e3));
+        joins.facts.put("joinSeconds", Report.round(slowest / 1e3));
         joins.facts.put("joinsPerSecond", Math.round(members / Math.max(slowest / 1e3, 1e-3)));
         log(String.format(Locale.ROOT, "joined %,d of %,d room members in %.1f s (%d failed)", members,
                 plan.members(), slowest / 1e3, failed));
@@ -470,7 +470,7 @@ public final class ScaleCoordinator {
                 h.destroy();
             }
         });
-        log(name + " at t=" + round((at - started) / 1e9) + " s");
+        log(name + " at t=" + Report.round((at - started) / 1e9) + " s");
         long deadline = at + window.toNanos();
         long backAt = -1;
         int peakDown = 0;
@@ -487,7 +487,7 @@ public final class ScaleCoordinator {
         p.facts.put("peakClientsDown", peakDown);
         p.facts.put("reconnected", workers.stream().mapToLong(w -> w.reconnected).sum() - reconnectedBefore);
         p.facts.put("secondsUntilAllBack", backAt < 0 ? "not within " + window.toSeconds() + " s (open: "
-                + workers.stream().mapToInt(w -> w.open).sum() + ")" : round((backAt - at) / 1e9));
+                + workers.stream().mapToInt(w -> w.open).sum() + ")" : Report.round((backAt - at) / 1e9));
         sleep(Duration.ofSeconds(5));
         rate = 0;
         end(p);
@@ -529,7 +529,7 @@ public final class ScaleCoordinator {
             p.facts.put("deliveriesAsked", p.expectDeliveries);
             p.facts.put(got >= p.expectDeliveries ? "drainedSecondsAfterLastPublish"
                     : System.nanoTime() < deadline ? "quietSecondsAfterLastPublish" : "notDrainedSecondsAfterLastPublish",
-                    round((System.nanoTime() - p.publishEndNanos) / 1e9));
+                    Report.round((System.nanoTime() - p.publishEndNanos) / 1e9));
         }
         synchronized (histogramLock) {
             current = null;
@@ -551,7 +551,7 @@ public final class ScaleCoordinator {
             if (b[0] + b[1] == 0) {
                 b = a; // a replica that is gone: its CPU until it went is not counted
             }
-            p.cores.put(key, round((b[0] + b[1] - a[0] - a[1]) / p.seconds));
+            p.cores.put(key, Report.round((b[0] + b[1] - a[0] - a[1]) / p.seconds));
         }
         log(String.format(Locale.ROOT, "phase %s: %,d delivered in %.1f s, p50 %.1f p99 %.1f max %.1f ms, cores %s",
                 p.name, p.delivered, p.seconds, LatencyRecorder.ms(p.all, 50), LatencyRecorder.ms(p.all, 99),
@@ -562,7 +562,7 @@ public final class ScaleCoordinator {
     /** The report of the phases so far, so a run the watchdog stops still leaves its numbers. */
     private void writeSoFar() {
         try {
-            Files.writeString(dir.resolve("report.md"), "(partial: written after phase " + phases.size() + ")\n\n"
+            new ReportWriter(dir, this::log).writeMarkdown("(partial: written after phase " + phases.size() + ")\n\n"
                     + report(setup, Map.of(), Map.of(), Map.of(), Map.of()));
         } catch (IOException | RuntimeException e) {
             log("partial report: " + e);
@@ -686,39 +686,16 @@ public final class ScaleCoordinator {
     private void startPublisher(URI replica) throws Exception {
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         PayloadCodec codec = new PayloadCodec(0);
-        byte[] offsetKey = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
         publisher = openPublisher(replica, frame -> {
             if (PayloadCodec.typeOf(frame) == PayloadCodec.FrameType.ACK) {
-                long offset = ScaleWorker.numberAfter(frame, offsetKey);
+                long offset = FrameFields.offsetOf(frame);
                 if (offset > 0) {
                     acked.add(offset);
                 }
             }
         });
-        Thread pacer = new Thread(() -> {
-            long due = System.nanoTime();
-            double paced = 0;
-            while (publishing) {
-                double r = rate;
-                if (r <= 0) {
-                    paced = 0;
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                    continue;
-                }
-                if (r != paced) {
-                    due = System.nanoTime();
-                    paced = r;
-                }
-                if (System.nanoTime() >= due) {
-                    long sequence = sent.getAndIncrement();
-                    publisher.writeTextMessage(codec.publish(null, 0, sequence, due));
-                    due += Math.round(1e9 / r);
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
-        }, "scale-publisher");
-        pacer.setDaemon(true);
-        pacer.start();
+        RatePacer.start("scale-publisher", () -> publishing, () -> rate,
+                due -> publisher.writeTextMessage(codec.publish(null, 0, sent.getAndIncrement(), due)));
     }
 
     // ---------------------------------------------------------------- the report
@@ -856,10 +833,6 @@ public final class ScaleCoordinator {
 
     private void log(String line) {
         out.println("[scale] " + line);
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000.0) / 1000.0;
     }
 
     private static void sleep(Duration duration) {

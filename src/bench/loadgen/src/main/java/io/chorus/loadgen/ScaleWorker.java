@@ -43,11 +43,6 @@ import io.vertx.core.http.WebSocketConnectOptions;
  */
 public final class ScaleWorker {
 
-    private static final long INITIAL_BACKOFF_MS = 500;
-    private static final long MAX_BACKOFF_MS = 10_000;
-    private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EPOCH_KEY = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ROOM_KEY = "\"room\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JOIN_REF_KEY = "\"ref\":\"j\"".getBytes(StandardCharsets.US_ASCII);
 
     /** One subscriber; its mutable fields are touched only on its connection's event loop. */
@@ -56,7 +51,7 @@ public final class ScaleWorker {
         final int global;
         final int home;
         final int stride;
-        volatile WebSocket ws;
+        final ReconnectingClient link;
         /** The replica its current (or latest) connection is to. */
         volatile int replica;
         /** Told the answer to its {@code join} (true: joined), then cleared; null when no join is pending. */
@@ -65,18 +60,15 @@ public final class ScaleWorker {
         /** The room it is a member of on its current connection, or -1. */
         int room = -1;
         long lastRoomOffset = -1;
-        long lastOffset = -1;
-        String epoch = "";
-        int attempt;
         int tries;
         boolean everLost;
-        boolean welcomed;
 
-        Client(int index, int global, int home, int stride) {
+        Client(int index, int global, int home, int stride, ReconnectingClient link) {
             this.index = index;
             this.global = global;
             this.home = home;
             this.stride = stride;
+            this.link = link;
         }
     }
 
@@ -96,7 +88,7 @@ public final class ScaleWorker {
     private final AtomicInteger recoveredFalse = new AtomicInteger();
     private final AtomicLong lastBackNanos = new AtomicLong();
     private final LongAdder connectFailures = new LongAdder();
-    private final Map<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final CountsByKey closeCodes = new CountsByKey();
     private volatile boolean closing;
     private final java.util.concurrent.atomic.AtomicLongArray deliveredByReplica;
     private final AtomicInteger joinsRefused = new AtomicInteger();
@@ -131,7 +123,8 @@ public final class ScaleWorker {
             int global = first + i;
             // home replica round robin; each client walks the others in its own order, so the clients of a lost
             // replica spread over the survivors (like clients given shuffled URL lists)
-            clients[i] = new Client(i, global, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1));
+            clients[i] = new Client(i, global, global % n, n == 1 ? 1 : 1 + (global / n) % (n - 1),
+                    new ReconnectingClient(ledger, false));
         }
     }
 
@@ -201,7 +194,7 @@ public final class ScaleWorker {
                         .append(" recoveredFalse=").append(recoveredFalse.get()).append(" connectFailures=")
                         .append(connectFailures.sum()).append(" delivered=").append(delivered.sum())
                         .append(" joinsRefused=").append(joinsRefused.get());
-                closeCodes.forEach((code, n) -> stats.append(" close").append(code).append('=').append(n.sum()));
+                closeCodes.snapshot().forEach((code, n) -> stats.append(" close").append(code).append('=').append(n));
                 say(stats.toString());
             }
         }
@@ -220,8 +213,7 @@ public final class ScaleWorker {
     private ClientTails tailsAgainst(long lastAcked) {
         ClientTails tails = new ClientTails();
         for (Client client : clients) {
-            WebSocket ws = client.ws;
-            tails.add(client.lastOffset, client.welcomed && ws != null && !ws.isClosed(), lastAcked);
+            tails.add(client.link.lastOffset(), client.link.connected(), lastAcked);
         }
         return tails;
     }
@@ -241,7 +233,7 @@ public final class ScaleWorker {
         java.util.concurrent.Phaser answers = new java.util.concurrent.Phaser(1);
         for (Client client : clients) {
             int room = rooms.roomOf(client.global);
-            WebSocket ws = client.ws;
+            WebSocket ws = client.link.ws();
             if (room < 0 || ws == null || ws.isClosed()) {
                 continue;
             }
@@ -297,13 +289,9 @@ public final class ScaleWorker {
     }
 
     private void connect(Client client, int replica, java.util.function.Consumer<Boolean> firstResult) {
-        URI uri = replicas.get(replica);
-        String path = uri.getPath();
-        if (client.lastOffset >= 0) {
-            path += "?since=" + client.lastOffset + "&epoch=" + client.epoch;
-        }
-        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
-                .setURI(path);
+        // a refusal's Retry-After is not read here (client.link.failed is not called): the workers retry on their
+        // own backoff alone, as they always did
+        WebSocketConnectOptions options = client.link.connectTo(replicas.get(replica), null);
         wsClients[client.index % wsClients.length].connect(options).onComplete(result -> {
             if (result.failed()) {
                 connectFailures.increment();
@@ -315,9 +303,8 @@ public final class ScaleWorker {
                 return;
             }
             WebSocket ws = result.result();
-            client.ws = ws;
+            client.link.opened(ws);
             client.replica = replica;
-            client.welcomed = false;
             open.incrementAndGet();
             ws.handler(frame -> onFrame(client, frame, firstResult));
             ws.exceptionHandler(failure -> { });
@@ -326,18 +313,18 @@ public final class ScaleWorker {
                 if (closing) {
                     return;
                 }
-                if (!client.welcomed && firstResult != null) {
+                if (!client.link.welcomed() && firstResult != null) {
                     firstResult.accept(false); // closed before its welcome: counted as failed, then retried
                 }
-                if (client.welcomed) {
+                if (client.link.welcomed()) {
                     down.incrementAndGet();
                 }
                 client.room = -1; // a new connection is in no room (the rooms phase is over before any fault)
                 answerJoin(client, false);
-                client.welcomed = false;
-                closeCodes.computeIfAbsent(String.valueOf(ws.closeStatusCode()), k -> new LongAdder()).increment();
+                client.link.closed();
+                closeCodes.count(String.valueOf(ws.closeStatusCode()));
                 client.everLost = true;
-                client.attempt = 0;
+                client.link.restartBackoff();
                 retry(client);
             });
         });
@@ -348,9 +335,7 @@ public final class ScaleWorker {
         if (closing) {
             return;
         }
-        long ceiling = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS << Math.min(client.attempt, 20));
-        long delay = Math.max(1, ThreadLocalRandom.current().nextLong(ceiling));
-        client.attempt++;
+        long delay = client.link.nextRetryMillis(bound -> ThreadLocalRandom.current().nextLong(bound));
         client.tries++;
         int replica = (client.home + client.stride * client.tries) % replicas.size();
         vertx.setTimer(delay, t -> connect(client, replica, null));
@@ -360,25 +345,11 @@ public final class ScaleWorker {
         switch (PayloadCodec.typeOf(frame)) {
             case MESSAGE -> onMessage(client, frame);
             case WELCOME -> {
-                long position = numberAfter(frame, OFFSET_KEY);
-                String epoch = epochOf(frame);
-                boolean recovering = client.lastOffset >= 0;
-                if (recovering && PayloadCodec.indexOf(frame, "\"recovered\":false".getBytes(StandardCharsets.US_ASCII),
-                        0, frame.length()) >= 0) {
-                    if (recoveredFalse.incrementAndGet() <= 3) {
-                        System.err.println("recovered:false after offset " + client.lastOffset + ": "
-                                + frame.toString(StandardCharsets.UTF_8));
-                    }
-                    ledger.declaredGap(Math.max(0, position - client.lastOffset));
-                    client.lastOffset = position;
-                } else if (!recovering) {
-                    client.lastOffset = Math.max(0, position);
+                long before = client.link.lastOffset();
+                if (!client.link.welcome(frame) && recoveredFalse.incrementAndGet() <= 3) {
+                    System.err.println("recovered:false after offset " + before + ": "
+                            + frame.toString(StandardCharsets.UTF_8));
                 }
-                if (epoch != null && !epoch.isEmpty()) {
-                    client.epoch = epoch;
-                }
-                client.welcomed = true;
-                client.attempt = 0;
                 if (firstResult != null) {
                     firstResult.accept(true);
                 } else {
@@ -391,7 +362,7 @@ public final class ScaleWorker {
                 int room = client.joining;
                 if (room >= 0 && client.room != room) {
                     client.room = room;
-                    client.lastRoomOffset = numberAfter(frame, OFFSET_KEY);
+                    client.lastRoomOffset = FrameFields.offsetOf(frame);
                     roomLedger.joined(room);
                     answerJoin(client, true);
                 }
@@ -405,14 +376,12 @@ public final class ScaleWorker {
                 }
             }
             default -> {
-                if (PayloadCodec.typeNameOf(frame).equals("gap") && roomOf(frame) != null) {
-                    long position = numberAfter(frame, OFFSET_KEY);
+                if (PayloadCodec.typeNameOf(frame).equals("gap") && FrameFields.roomOf(frame) != null) {
+                    long position = FrameFields.offsetOf(frame);
                     roomLedger.declaredGap(Math.max(0, position - client.lastRoomOffset));
                     client.lastRoomOffset = Math.max(client.lastRoomOffset, position);
                 } else if (PayloadCodec.typeNameOf(frame).equals("gap")) {
-                    long position = numberAfter(frame, OFFSET_KEY);
-                    ledger.declaredGap(Math.max(0, position - client.lastOffset));
-                    client.lastOffset = Math.max(client.lastOffset, position);
+                    client.link.gap(frame);
                 }
             }
         }
@@ -420,40 +389,19 @@ public final class ScaleWorker {
 
     private void onMessage(Client client, Buffer frame) {
         long now = System.nanoTime();
-        long offset = numberAfter(frame, OFFSET_KEY);
+        long offset = FrameFields.offsetOf(frame);
         if (offset <= 0) {
             return;
         }
-        String roomName = roomOf(frame);
+        String roomName = FrameFields.roomOf(frame);
         if (roomName != null) {
             onRoomMessage(client, frame, roomName, offset, now);
             return;
         }
-        if (client.epoch.isEmpty()) {
-            String epoch = epochOf(frame);
-            if (epoch != null) {
-                client.epoch = epoch;
-            }
-        }
-        if (offset <= client.lastOffset) {
-            ledger.duplicate();
+        if (!client.link.broadcast(frame, offset)) {
             return;
         }
-        if (client.lastOffset >= 0 && offset > client.lastOffset + 1) {
-            ledger.hole(offset - client.lastOffset - 1);
-        }
-        client.lastOffset = offset;
-        ledger.received(offset);
-        PayloadCodec.Probe probe = PayloadCodec.probeOf(frame);
-        if (probe != null) {
-            long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
-            all.recordValue(micros);
-            if (!client.everLost) {
-                stable.recordValue(micros);
-            }
-        }
-        delivered.increment();
-        deliveredByReplica.incrementAndGet(client.replica);
+        delivered(client, PayloadCodec.probeOf(frame), now);
     }
 
     /** A message of a room: counted for its sequence if it is the client's room and the next of its offsets. */
@@ -475,10 +423,17 @@ public final class ScaleWorker {
         }
         client.lastRoomOffset = offset;
         roomLedger.received(probe.sequence());
-        long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
-        all.recordValue(micros);
-        if (!client.everLost) {
-            stable.recordValue(micros);
+        delivered(client, probe, now);
+    }
+
+    /** A first delivery: its latency (when it carries a probe) and its count, by the replica it came from. */
+    private void delivered(Client client, PayloadCodec.Probe probe, long now) {
+        if (probe != null) {
+            long micros = Math.max(0, Math.min(LatencyRecorder.HIGHEST_MICROS, (now - probe.sentNanos()) / 1_000));
+            all.recordValue(micros);
+            if (!client.everLost) {
+                stable.recordValue(micros);
+            }
         }
         delivered.increment();
         deliveredByReplica.incrementAndGet(client.replica);
@@ -487,51 +442,6 @@ public final class ScaleWorker {
     /** Counts as one word of a tick line, {@code [a,b,…]} ({@link ScaleCoordinator#countsOf} reads it back). */
     static String counts(java.util.concurrent.atomic.AtomicLongArray counts) {
         return counts.toString().replace(" ", "");
-    }
-
-    /** The {@code room} of an event, or null when it has none (a broadcast). */
-    static String roomOf(Buffer frame) {
-        int at = PayloadCodec.indexOf(frame, ROOM_KEY, 0, frame.length());
-        if (at < 0) {
-            return null;
-        }
-        int start = at + ROOM_KEY.length;
-        int end = start;
-        while (end < frame.length() && end - start < 128 && frame.getByte(end) != '"') {
-            end++;
-        }
-        return frame.getString(start, end, "US-ASCII");
-    }
-
-    /** The non-negative integer after the first {@code key}, or -1. */
-    static long numberAfter(Buffer frame, byte[] key) {
-        int at = PayloadCodec.indexOf(frame, key, 0, frame.length());
-        if (at < 0) {
-            return -1;
-        }
-        long value = 0;
-        int digits = 0;
-        for (int i = at + key.length; i < frame.length() && digits < 19; i++, digits++) {
-            byte b = frame.getByte(i);
-            if (b < '0' || b > '9') {
-                break;
-            }
-            value = value * 10 + (b - '0');
-        }
-        return digits == 0 ? -1 : value;
-    }
-
-    private static String epochOf(Buffer frame) {
-        int at = PayloadCodec.indexOf(frame, EPOCH_KEY, 0, frame.length());
-        if (at < 0) {
-            return null;
-        }
-        int start = at + EPOCH_KEY.length;
-        int end = start;
-        while (end < frame.length() && end - start < 64 && frame.getByte(end) != '"') {
-            end++;
-        }
-        return frame.getString(start, end, "US-ASCII");
     }
 
     private static synchronized void say(String line) {

@@ -95,7 +95,7 @@ class RoomLedgerTest {
         Buffer broadcast = Buffer.buffer("{\"v\":1,\"type\":\"message\",\"offset\":3,\"epoch\":\"e1\",\"id\":\"r1-a-1\","
                 + "\"payload\":{\"lg\":[0,7,12]}}");
 
-        assertEquals("scale-7", ScaleWorker.roomOf(room));
-        assertEquals(null, ScaleWorker.roomOf(broadcast));
+        assertEquals("scale-7", FrameFields.roomOf(room));
+        assertEquals(null, FrameFields.roomOf(broadcast));
     }
 }
