@@ -289,12 +289,11 @@ public final class ScaleWorker {
     }
 
     private void connect(Client client, int replica, java.util.function.Consumer<Boolean> firstResult) {
-        // a refusal's Retry-After is not read here (client.link.failed is not called): the workers retry on their
-        // own backoff alone, as they always did
         WebSocketConnectOptions options = client.link.connectTo(replicas.get(replica), null);
         wsClients[client.index % wsClients.length].connect(options).onComplete(result -> {
             if (result.failed()) {
                 connectFailures.increment();
+                client.link.failed(result.cause()); // a 503's Retry-After sets the next delay's floor, as in the JS client
                 if (firstResult != null) {
                     firstResult.accept(false);
                 } else {
