@@ -32,6 +32,9 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoadGenerator {
 
+    /** How long every replica has run before the memory baseline ({@link #awaitBaselineAge}). */
+    static final Duration BASELINE_AGE = Duration.ofSeconds(12);
+
     private final LoadOptions options;
     private final PrintStream out;
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
@@ -111,8 +114,9 @@ public final class LoadGenerator {
         setup.put("fanOutPerMessage", plan.fanOut());
         setup.put("payloadPaddingBytes", options.payloadBytes());
 
-        Map<String, ServerMemoryProbe.Sample> baseline = probeAll(replicas, true, dir, "baseline");
         Map<String, Object> memory = report.section("serverMemory");
+        memory.put("baselineSecondsAfterStart", awaitBaselineAge(replicas));
+        Map<String, ServerMemoryProbe.Sample> baseline = probeAll(replicas, true, dir, "baseline");
         Map<String, Object> kernel = report.section("kernelTcp");
         kernel.put("baseline", ServerMemoryProbe.tcpSockstat());
 
@@ -455,6 +459,31 @@ public final class LoadGenerator {
             timeline.add(entry);
         }
         return timeline;
+    }
+
+    /**
+     * Waits until the youngest replica has run {@link #BASELINE_AGE}: a replica's RSS right after it reports ready
+     * still holds its start-up's garbage and malloc arenas (trimmed every 5 s with the image's options), so replicas
+     * sampled at different ages had baselines ~12 MB apart, ±2.4 KiB per connection at 5,000. Answers the youngest
+     * replica's age at the baseline, in seconds.
+     */
+    private static long awaitBaselineAge(List<ServerCluster.Replica> replicas) {
+        java.time.Instant youngest = java.time.Instant.MIN;
+        for (ServerCluster.Replica replica : replicas) {
+            java.time.Instant started = replica.pid() <= 0 ? null : ProcessHandle.of(replica.pid())
+                    .flatMap(p -> p.info().startInstant()).orElse(null);
+            if (started != null && started.isAfter(youngest)) {
+                youngest = started;
+            }
+        }
+        if (youngest.equals(java.time.Instant.MIN)) {
+            return -1;
+        }
+        Duration wait = Duration.between(java.time.Instant.now(), youngest.plus(BASELINE_AGE));
+        if (!wait.isNegative()) {
+            sleep(wait);
+        }
+        return Duration.between(youngest, java.time.Instant.now()).toSeconds();
     }
 
     private Map<String, ServerMemoryProbe.Sample> probeAll(List<ServerCluster.Replica> replicas, boolean askedFullGc,
