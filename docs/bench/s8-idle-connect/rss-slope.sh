@@ -1,7 +1,7 @@
 #!/bin/bash
 # one replica (the image's JVM options): RSS after start (12 s, GC), after 5,000 connections, after 10,000
 set -u
-d=target/slope; mkdir -p $d; cd "$(dirname "$0")/../../.."; mkdir -p target/slope; ulimit -n $(ulimit -Hn)
+cd "$(dirname "$0")/../../.."; d=target/slope; mkdir -p $d; ulimit -n $(ulimit -Hn)
 OPTS="-XX:+UseSerialGC -Xms32m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000"
 redis-server --port 16403 --save '' --appendonly no > $d/redis.log 2>&1 & rp=$!
 sleep 0.5
