@@ -14,25 +14,21 @@ public final class Names {
     }
 
     public static boolean isRoom(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_ROOM) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (!isAlphanumeric(c) && c != '.' && c != '_' && c != ':' && c != '/' && c != '-') {
-                return false;
-            }
-        }
-        return true;
+        return isName(name, MAX_ROOM, "._:/-");
     }
 
     public static boolean isUser(String id) {
-        if (id == null || id.isEmpty() || id.length() > MAX_USER) {
+        return isName(id, MAX_USER, "._@:-");
+    }
+
+    /** 1 to {@code max} characters, each a letter or digit (ASCII) or one of {@code punctuation}. */
+    private static boolean isName(String text, int max, String punctuation) {
+        if (text == null || text.isEmpty() || text.length() > max) {
             return false;
         }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (!isAlphanumeric(c) && c != '.' && c != '_' && c != '@' && c != ':' && c != '-') {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!isAlphanumeric(c) && punctuation.indexOf(c) < 0) {
                 return false;
             }
         }
