@@ -81,6 +81,7 @@ export class ChorusClient {
   #welcome = null;
   #connected = null; // {promise, resolve, reject} of connect()
   #abandonedConnects = 0; // connect() promises rejected because the client stopped (see abandonedConnects)
+  #detachedSocketErrors = 0; // errors of sockets the client had already let go of (see detachedSocketErrors)
   #token;
   #tokenInUrl;
   #user;
@@ -154,15 +155,23 @@ export class ChorusClient {
     this.#listeners.get(type)?.delete(listener);
   }
 
-  /**
-   * Connects (or reconnects after close() or a 4001), and keeps reconnecting until close(). Resolves with the next
-   * `welcome`; rejects when the client is closed before one arrives.
-   */
   /** How many connect() promises were rejected because the client stopped before it was welcomed. */
   get abandonedConnects() {
     return this.#abandonedConnects;
   }
 
+  /**
+   * How many errors came from sockets the client had already let go of: closing a socket that is still connecting
+   * makes it report one. They change nothing (the client has moved on), so they are counted, not emitted.
+   */
+  get detachedSocketErrors() {
+    return this.#detachedSocketErrors;
+  }
+
+  /**
+   * Connects (or reconnects after close() or a 4001), and keeps reconnecting until close(). Resolves with the next
+   * `welcome`; rejects when the client is closed before one arrives.
+   */
   connect() {
     if (this.#state === 'open') {
       return Promise.resolve(this.#welcome);
@@ -343,7 +352,9 @@ export class ChorusClient {
     socket.onclose = null;
     // Not null: closing a socket that is still connecting makes it report an error, and Node's `ws` throws an error
     // event nobody listens to (it took a whole process down in a fault-injection run).
-    socket.onerror = () => {};
+    socket.onerror = () => {
+      this.#detachedSocketErrors++;
+    };
   }
 
   #closed(socket, code, reason, refusedStatus = null) {

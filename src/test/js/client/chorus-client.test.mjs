@@ -188,6 +188,8 @@ describe('reconnection', () => {
       alice.close();
       await until(async () => alice.abandonedConnects === 1);
       assert.equal(alice.abandonedConnects, 1);
+      // the socket it let go of while still connecting reports an error: counted, not thrown at anyone
+      await until(async () => alice.detachedSocketErrors >= 1);
     } finally {
       await dead.close();
     }
