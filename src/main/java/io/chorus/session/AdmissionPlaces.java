@@ -16,7 +16,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * refuse an upgrade, so a place is only taken by an upgrade that will go on, and the count is exact: no burst of
  * upgrades passes together above the bound. The place is given back when the session is welcomed or closes, and —
  * for the rare upgrade whose connection closes before it opens (the client went away during the handshake) — when its
- * connection closes: a hook on the channel, dropped once the session is open ({@link Session#releaseUpgrade}).
+ * connection closes: a hook on the channel's close, which also gives the place back at once when a client leaves
+ * while its admission still waits on Redis.
  */
 @Singleton
 @Priority(UpgradeOrder.ADMISSION_PLACE)
@@ -35,10 +36,10 @@ public class AdmissionPlaces implements HttpUpgradeCheck {
             return admissions.refuse();
         }
         if (context.httpRequest().connection() instanceof ConnectionBase base) {
+            // kept for the connection's life: websockets-next runs @OnClose only after @OnOpen's admission completes,
+            // which a stalled Redis holds up, so the TCP close is the first sign a client left (end is idempotent)
             ChannelFuture closed = base.channel().closeFuture();
-            ChannelFutureListener giveBack = future -> admissions.end(session);
-            closed.addListener(giveBack);
-            session.upgradeRelease(() -> closed.removeListener(giveBack));
+            closed.addListener((ChannelFutureListener) future -> admissions.end(session));
         }
         return CheckResult.permitUpgrade();
     }
