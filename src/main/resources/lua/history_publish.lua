@@ -9,14 +9,25 @@
 -- last ARGV[4] of them, so what a client can read is exact. ARGV[5] history TTL (s), ARGV[6] epoch to use if the stream has none (new, or history lost),
 -- ARGV[7] publish command: 'publish' or 'spublish' (Redis Cluster)
 -- Returns { offset, epoch }.
-local epoch = redis.call('HGET', KEYS[2], 'e')
-if not epoch then
+-- Reads before it writes, and adds the entry before the meta counts it: a command that fails (a key of the wrong type,
+-- an entry id the stream refuses, Redis out of memory) fails the script having written nothing, so a failed message
+-- takes no offset. history_publish_batch.lua does the same steps for each of its messages.
+local known = redis.call('HMGET', KEYS[2], 'e', 's')
+local epoch = known[1]
+local offset = 1
+if epoch then
+  offset = tonumber(known[2] or '0') + 1
+else
   epoch = ARGV[6]
-  redis.call('HSET', KEYS[2], 'e', epoch)
+  -- A stream without its meta (evicted, deleted) holds the history of a lost epoch, which no read returns
+  -- (history_read.lua reads nothing without the meta): the new epoch begins with an empty stream.
+  if redis.call('TYPE', KEYS[1]).ok == 'stream' then
+    redis.call('DEL', KEYS[1])
+  end
 end
-local offset = redis.call('HINCRBY', KEYS[2], 's', 1)
 local envelope = ARGV[2] .. offset .. ':' .. epoch .. ARGV[3]
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', envelope)
+redis.call('HSET', KEYS[2], 'e', epoch, 's', offset)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5] * 2)
 redis.call(ARGV[7], ARGV[1], envelope)

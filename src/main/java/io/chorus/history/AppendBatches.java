@@ -22,8 +22,9 @@ import io.vertx.core.Vertx;
  * in the same event-loop turn, or, with a {@code window}, within that long of the first one. At most one partial
  * batch is on its way at a time; a batch that reaches {@link #MAX_MESSAGES} or {@link #MAX_BYTES} is sent at once,
  * so nothing waits here beyond one batch (the Redis client's pool and its waiting queue bound what is sent, as they
- * bound single calls). Each append gets its own position or, when its batch's call fails, that call's failure;
- * results are handed back on the thread that made the append.
+ * bound single calls). Each append gets its own outcome: its position, or the failure of its own commands (the
+ * others of its batch go on), or, when its batch's call fails as a whole, that call's failure; results are handed back
+ * on the thread that made the append.
  */
 final class AppendBatches {
 
@@ -31,6 +32,18 @@ final class AppendBatches {
     static final int MAX_MESSAGES = 64;
     /** Most characters of channel names and envelopes in one call (a batch is sent once it reaches this). */
     static final int MAX_BYTES = 256 * 1024;
+
+    /** What became of one append of a batch: its position, or why it failed (then the position is null). */
+    record Outcome(StreamPosition position, Throwable failure) {
+
+        static Outcome appended(StreamPosition position) {
+            return new Outcome(position, null);
+        }
+
+        static Outcome failed(Throwable failure) {
+            return new Outcome(null, failure);
+        }
+    }
 
     /** One publish waiting for its batch, and who to tell. */
     record Append(StreamName stream, String channel, Envelope message, UniEmitter<? super StreamPosition> emitter,
@@ -43,7 +56,7 @@ final class AppendBatches {
 
     private final Vertx vertx;
     private final long windowMillis;
-    private final Function<List<Append>, Uni<List<StreamPosition>>> send;
+    private final Function<List<Append>, Uni<List<Outcome>>> send;
     private final LongAdder calls = new LongAdder();
     // guarded by this
     private List<Append> pending = new ArrayList<>();
@@ -52,10 +65,10 @@ final class AppendBatches {
     private boolean partialOnItsWay;
 
     /**
-     * {@code send} makes one call for a batch and answers with one position per append, in order (or fails for all
-     * of them).
+     * {@code send} makes one call for a batch and answers with one outcome per append, in order (or fails, for all of
+     * them).
      */
-    AppendBatches(Vertx vertx, Duration window, Function<List<Append>, Uni<List<StreamPosition>>> send) {
+    AppendBatches(Vertx vertx, Duration window, Function<List<Append>, Uni<List<Outcome>>> send) {
         this.vertx = vertx;
         this.windowMillis = window.toMillis();
         this.send = send;
@@ -127,24 +140,25 @@ final class AppendBatches {
 
     private void send(List<Append> batch, boolean partial) {
         calls.increment();
-        Uni<List<StreamPosition>> call;
+        Uni<List<Outcome>> call;
         try {
             call = send.apply(batch);
         } catch (RuntimeException e) {
             call = Uni.createFrom().failure(e);
         }
-        call.subscribe().with(positions -> {
+        call.subscribe().with(outcomes -> {
             if (partial) {
                 back();
             }
-            if (positions.size() != batch.size()) {
+            if (outcomes.size() != batch.size()) {
                 IllegalStateException wrong = new IllegalStateException(
-                        positions.size() + " positions for a batch of " + batch.size());
+                        outcomes.size() + " outcomes for a batch of " + batch.size());
                 batch.forEach(append -> complete(append, null, wrong));
                 return;
             }
             for (int i = 0; i < batch.size(); i++) {
-                complete(batch.get(i), positions.get(i), null);
+                Outcome outcome = outcomes.get(i);
+                complete(batch.get(i), outcome.position(), outcome.failure());
             }
         }, failure -> {
             if (partial) {

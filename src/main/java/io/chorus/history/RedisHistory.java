@@ -15,6 +15,7 @@ import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
  * History in Redis Streams, one stream per room (and one for broadcasts), bounded by {@code MAXLEN} and dropped
@@ -28,7 +29,9 @@ import io.vertx.mutiny.redis.client.Response;
  * Publishes pending together (while the previous call is on its way, in the same event-loop turn, or within
  * {@code chorus.history.publish-window}) go to Redis as one call of {@code history_publish_batch.lua}
  * ({@link AppendBatches}); a batch of one, and every publish on a Redis Cluster ({@code sharded}: different streams'
- * keys are in different hash slots, which one script may not mix), is one call of {@code history_publish.lua}.
+ * keys are in different hash slots, which one script may not mix), is one call of {@code history_publish.lua}. In a
+ * batch each publish has its own outcome: one whose commands fail (a key of the wrong type, say) fails alone, with the
+ * error Redis gave, as a call of its own would, and takes no offset; the others are appended and published.
  */
 public final class RedisHistory implements History {
 
@@ -79,11 +82,12 @@ public final class RedisHistory implements History {
                 .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
     }
 
-    /** One call for a batch, its positions in the batch's order. */
-    private Uni<List<StreamPosition>> publishAll(List<AppendBatches.Append> batch) {
+    /** One call for a batch, its outcomes in the batch's order. */
+    private Uni<List<AppendBatches.Outcome>> publishAll(List<AppendBatches.Append> batch) {
         if (batch.size() == 1) {
             AppendBatches.Append only = batch.get(0);
-            return publishOne(only.stream(), only.channel(), only.message()).map(List::of);
+            return publishOne(only.stream(), only.channel(), only.message())
+                    .map(position -> List.of(AppendBatches.Outcome.appended(position)));
         }
         List<String> keys = new ArrayList<>(2 * batch.size());
         List<String> args = new ArrayList<>(3 + 4 * batch.size());
@@ -97,13 +101,23 @@ public final class RedisHistory implements History {
             args.add(append.message().afterPosition());
             args.add(newEpoch());
         }
-        return PUBLISH_BATCH.run(redis, keys, args).map(reply -> {
-            List<StreamPosition> positions = new ArrayList<>(reply.size() / 2);
-            for (int i = 0; i + 1 < reply.size(); i += 2) {
-                positions.add(new StreamPosition(reply.get(i).toLong(), reply.get(i + 1).toString()));
-            }
-            return positions;
-        });
+        return PUBLISH_BATCH.run(redis, keys, args).map(RedisHistory::outcomes);
+    }
+
+    /**
+     * The batch script's reply, one (offset, epoch) pair per message; offset 0 (offsets start at 1) is a message that
+     * failed, with its error in place of the epoch. That error becomes the exception a call of its own fails with
+     * (the Redis client's error reply), so the client gets the same {@code error} frame either way.
+     */
+    private static List<AppendBatches.Outcome> outcomes(Response reply) {
+        List<AppendBatches.Outcome> outcomes = new ArrayList<>(reply.size() / 2);
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            long offset = reply.get(i).toLong();
+            String epochOrError = reply.get(i + 1).toString();
+            outcomes.add(offset > 0 ? AppendBatches.Outcome.appended(new StreamPosition(offset, epochOrError))
+                    : AppendBatches.Outcome.failed(ErrorType.create(epochOrError)));
+        }
+        return outcomes;
     }
 
     @Override

@@ -224,7 +224,8 @@ abstract class HistoryContract {
                 .recoverable(), "one byte over");
     }
 
-    private BlockingQueue<String> watch(String channel) {
+    /** What the history publishes on {@code channel}, from when the subscription is live. */
+    BlockingQueue<String> watch(String channel) {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         Subscription subscription = observer().subscribe(channel, received::add);
         subscriptions.add(subscription);

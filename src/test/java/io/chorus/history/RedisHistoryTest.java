@@ -1,11 +1,16 @@
 package io.chorus.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.chorus.backplane.Backplane;
 import io.chorus.backplane.Envelope;
 import io.chorus.backplane.RedisBackplane;
+import io.chorus.protocol.StreamPosition;
 import io.chorus.testing.RedisTestResource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.test.common.WithTestResource;
@@ -26,6 +32,9 @@ import io.vertx.core.Vertx;
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
 class RedisHistoryTest extends HistoryContract {
+
+    /** How long nothing more must arrive for a test to say that nothing did. */
+    private static final Duration QUIET = Duration.ofMillis(300);
 
     @Inject
     ReactiveRedisDataSource redis;
@@ -166,33 +175,147 @@ class RedisHistoryTest extends HistoryContract {
     }
 
     @Test
-    void aFailedBatchFailsEachOfItsPublishesAndTheNextBatchGoesAgain() {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
-                Duration.ofMillis(100));
-        StreamName good = stream();
+    void aFailingMessageInABatchFailsAloneAndTheOthersArePublished() throws InterruptedException {
+        RedisHistory history = batchingHistory();
+        StreamName first = stream();
         StreamName broken = stream();
-        // a stream key of the wrong type: XADD fails inside the batch's script
-        redis.value(String.class).set("test:history:room:{" + broken.name() + "}:stream", "not a stream").await()
-                .atMost(TIMEOUT);
-        List<Uni<io.chorus.protocol.StreamPosition>> publishes = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            StreamName stream = i == 3 ? broken : good;
-            Uni<io.chorus.protocol.StreamPosition> publish = history.publish(stream, "ch", frame("m" + i)).memoize()
+        StreamName third = stream();
+        // a stream key of the wrong type: XADD would fail for the middle message alone
+        redis.value(String.class).set(key(broken, "stream"), "not a stream").await().atMost(TIMEOUT);
+        BlockingQueue<String> firstLive = watch(channel(first));
+        BlockingQueue<String> brokenLive = watch(channel(broken));
+        BlockingQueue<String> thirdLive = watch(channel(third));
+
+        List<Uni<StreamPosition>> publishes = publishTogether(history, List.of(first, broken, third));
+
+        StreamPosition firstAt = publishes.get(0).await().atMost(TIMEOUT);
+        Throwable failure = failureOf(publishes.get(1));
+        StreamPosition thirdAt = publishes.get(2).await().atMost(TIMEOUT);
+        assertEquals(1, history.publishCalls(), "the three shared one call");
+        assertTrue(String.valueOf(failure.getMessage()).contains("WRONGTYPE"), "its own error: " + failure);
+        assertEquals(List.of(firstAt), positionsIn(history, first), "the first is in its stream");
+        assertEquals(List.of(thirdAt), positionsIn(history, third), "the third is in its stream");
+        assertEquals(firstAt, Envelope.decode(firstLive.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).position());
+        assertEquals(thirdAt, Envelope.decode(thirdLive.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).position());
+        assertNull(brokenLive.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS), "the failed one was not published");
+        assertEquals("not a stream", redis.value(String.class).get(key(broken, "stream")).await().atMost(TIMEOUT),
+                "its stream key is untouched");
+        assertFalse(redis.key().exists(key(broken, "meta")).await().atMost(TIMEOUT),
+                "no meta (no epoch, no offset) was written for it");
+        Throwable alone = failureOf(history.publish(broken, channel(broken), frame("alone")));
+        assertEquals(alone.getClass(), failure.getClass(), "it fails as a publish of its own does");
+    }
+
+    @Test
+    void aMessageWhoseMetaKeyIsBrokenFailsAloneInItsBatchAndWritesNoStream() {
+        RedisHistory history = batchingHistory();
+        StreamName first = stream();
+        StreamName broken = stream();
+        StreamName third = stream();
+        redis.value(String.class).set(key(broken, "meta"), "not a hash").await().atMost(TIMEOUT);
+
+        List<Uni<StreamPosition>> publishes = publishTogether(history, List.of(first, broken, third));
+
+        assertEquals(1, publishes.get(0).await().atMost(TIMEOUT).offset());
+        assertTrue(String.valueOf(failureOf(publishes.get(1)).getMessage()).contains("WRONGTYPE"));
+        assertEquals(1, publishes.get(2).await().atMost(TIMEOUT).offset());
+        assertEquals(1, history.publishCalls());
+        assertFalse(redis.key().exists(key(broken, "stream")).await().atMost(TIMEOUT), "no entry was written for it");
+        assertEquals("not a hash", redis.value(String.class).get(key(broken, "meta")).await().atMost(TIMEOUT));
+    }
+
+    @Test
+    void aFailedMessageTakesNoOffsetSoTheNextOfItsStreamFollowsTheLastOneStored() {
+        RedisHistory history = batchingHistory();
+        StreamName stream = stream();
+        StreamPosition before = history.publish(stream, channel(stream), frame("before")).await().atMost(TIMEOUT);
+        // the stream key goes wrong after the meta counted one offset: the next message's XADD fails
+        redis.key().del(key(stream, "stream")).await().atMost(TIMEOUT);
+        redis.value(String.class).set(key(stream, "stream"), "not a stream").await().atMost(TIMEOUT);
+        List<Uni<StreamPosition>> publishes = publishTogether(history, List.of(stream(), stream));
+        failureOf(publishes.get(1));
+        redis.key().del(key(stream, "stream")).await().atMost(TIMEOUT);
+
+        StreamPosition after = history.publish(stream, channel(stream), frame("after")).await().atMost(TIMEOUT);
+
+        assertEquals(new StreamPosition(before.offset() + 1, before.epoch()), after, "no offset is left without a message");
+    }
+
+    @Test
+    void aStreamLeftWithoutItsMetaBeginsItsNewEpochEmpty() {
+        RedisHistory history = batchingHistory();
+        StreamName stream = stream();
+        for (int i = 0; i < 3; i++) {
+            history.publish(stream, channel(stream), frame("old" + i)).await().atMost(TIMEOUT);
+        }
+        // the meta is gone (evicted, deleted) but the stream is not: that history, of a lost epoch, is read by no one
+        redis.key().del(key(stream, "meta")).await().atMost(TIMEOUT);
+
+        List<Uni<StreamPosition>> publishes = publishTogether(history, List.of(stream, stream));
+
+        StreamPosition first = publishes.get(0).await().atMost(TIMEOUT);
+        StreamPosition second = publishes.get(1).await().atMost(TIMEOUT);
+        assertEquals(List.of(1L, 2L), List.of(first.offset(), second.offset()), "the new epoch starts at 1");
+        assertEquals(List.of(first, second), positionsIn(history, stream), "only the new epoch's messages are read");
+        assertEquals(2L, redis.stream(String.class).xlen(key(stream, "stream")).await().atMost(TIMEOUT),
+                "the lost epoch's entries are gone from the stream");
+    }
+
+    @Test
+    void aPublishAloneToAStreamLeftWithoutItsMetaBeginsItsNewEpochEmpty() {
+        History history = history(100);
+        StreamName stream = stream();
+        for (int i = 0; i < 3; i++) {
+            history.publish(stream, channel(stream), frame("old" + i)).await().atMost(TIMEOUT);
+        }
+        redis.key().del(key(stream, "meta")).await().atMost(TIMEOUT);
+
+        StreamPosition first = history.publish(stream, channel(stream), frame("new")).await().atMost(TIMEOUT);
+
+        assertEquals(1, first.offset(), "the new epoch starts at 1");
+        assertEquals(List.of(first), positionsIn(history, stream));
+        assertEquals(1L, redis.stream(String.class).xlen(key(stream, "stream")).await().atMost(TIMEOUT));
+    }
+
+    /** A history whose publishes made within 200 ms share one call. */
+    private RedisHistory batchingHistory() {
+        return new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false, Duration.ofMillis(200));
+    }
+
+    /** One publish per stream given, made together (within the history's window), each already on its way. */
+    private static List<Uni<StreamPosition>> publishTogether(History history, List<StreamName> streams) {
+        List<Uni<StreamPosition>> publishes = new ArrayList<>();
+        for (int i = 0; i < streams.size(); i++) {
+            StreamName stream = streams.get(i);
+            Uni<StreamPosition> publish = history.publish(stream, channel(stream), frame("m" + i)).memoize()
                     .indefinitely();
             publish.subscribe().with(ignored -> {
             }, ignored -> {
             });
             publishes.add(publish);
         }
-        for (Uni<io.chorus.protocol.StreamPosition> publish : publishes) {
-            Throwable failure = publish.onItem().transform(position -> (Throwable) null).onFailure()
-                    .recoverWithItem(f -> f).await().atMost(TIMEOUT);
-            assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("WRONGTYPE"),
-                    "each publish of the failed batch fails with its error: " + failure);
-        }
-        assertEquals(1, history.publishCalls());
-        assertTrue(history.publish(good, "ch", frame("after")).await().atMost(TIMEOUT).offset() > 0,
-                "the next batch goes");
+        return publishes;
+    }
+
+    /** The positions of what a reader of the stream's current epoch gets, from its start. */
+    private static List<StreamPosition> positionsIn(History history, StreamName stream) {
+        HistoryRead read = history.readAfter(stream, new StreamPosition(0, ""), 100).await().atMost(TIMEOUT);
+        return read.messages().stream().map(Envelope::position).toList();
+    }
+
+    private static Throwable failureOf(Uni<StreamPosition> publish) {
+        Throwable failure = publish.onItem().transform(position -> (Throwable) null).onFailure()
+                .recoverWithItem(f -> f).await().atMost(TIMEOUT);
+        assertNotNull(failure, "the publish failed");
+        return failure;
+    }
+
+    private static String channel(StreamName stream) {
+        return "ch-" + stream.name();
+    }
+
+    private static String key(StreamName stream, String part) {
+        return "test:history:room:{" + stream.name() + "}:" + part;
     }
 
     private static void publish(History history, StreamName stream, String payload, int count) {
