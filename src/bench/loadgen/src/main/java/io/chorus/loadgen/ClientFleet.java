@@ -215,13 +215,7 @@ final class ClientFleet implements AutoCloseable {
         switch (PayloadCodec.typeOf(frame)) {
             case MESSAGE -> onMessage(client, frame);
             case WELCOME -> welcome(client);
-            case JOINED -> {
-                joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
-                if (!client.joined.isDone()) {
-                    joined.incrementAndGet(); // before complete(): its dependents may read the count
-                    client.joined.complete(null);
-                }
-            }
+            case JOINED -> joined(client);
             case ACK -> acked.increment();
             case ERROR -> {
                 String code = PayloadCodec.errorCodeOf(frame);
@@ -242,8 +236,17 @@ final class ClientFleet implements AutoCloseable {
         switch (kind.read(frame)) {
             case MESSAGE -> onMessage(client, frame);
             case WELCOME -> welcome(client);
+            case JOINED -> joined(client);
             case ANSWER -> client.ws.writeTextMessage(kind.answer(frame));
             default -> otherFrames.count(kind.cliName() + " frame " + (char) frame.getByte(0));
+        }
+    }
+
+    private void joined(Client client) {
+        joinMicros.recordValue(micros(System.nanoTime() - client.startedNanos));
+        if (!client.joined.isDone()) {
+            joined.incrementAndGet(); // before complete(): its dependents may read the count
+            client.joined.complete(null);
         }
     }
 
@@ -289,7 +292,7 @@ final class ClientFleet implements AutoCloseable {
             }
             Client client = joining.get(i);
             client.startedNanos = System.nanoTime();
-            client.ws.writeTextMessage(PayloadCodec.join(client.room, "j" + client.index));
+            client.ws.writeTextMessage(kind.join(client.room, "j" + client.index));
             client.joined.whenComplete((ok, failure) -> {
                 if (failure != null) {
                     all.completeExceptionally(failure);
@@ -376,8 +379,7 @@ final class ClientFleet implements AutoCloseable {
             return;
         }
         long sequence = nextSequence[publisher]++;
-        ws.writeTextMessage(kind.isChorus() ? codec.publish(plan.roomOfPublisher(publisher), publisher, sequence, dueNanos)
-                : kind.publish(codec, publisher, sequence, dueNanos));
+        ws.writeTextMessage(kind.publish(codec, plan.roomOfPublisher(publisher), publisher, sequence, dueNanos));
         sent.incrementAndGet(publisher);
         sentTotal.incrementAndGet();
         scheduleLagMicros.recordValue(micros(nowNanos - dueNanos));

@@ -58,7 +58,7 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
               --payload-bytes=0        padding added to each payload
               --event-loops=2          generator event loops
               --server=chorus          the server to start: chorus, or a reference peer of src/bench (ws-ioredis,
-                                       socketio; idle and broadcast only; run npm ci in its folder first)
+                                       socketio; idle, broadcast, rooms, hot-room; run npm ci in its folder first)
               --warm-landing=0         reconnect: connections the landing replica welcomes and closes before the run,
                                        so the storm lands on a warm replica, as a survivor in a cluster is
               --idle-window=0s         after connecting, measure this long with nothing published: CPU of each
@@ -181,9 +181,9 @@ record LoadOptions(Scenario scenario, int connections, int replicas, double rate
                 ServerKind.parse(raw.getOrDefault("server", "chorus")), o.duration("idle-window", Duration.ZERO),
                 Map.copyOf(raw));
         o.rejectUnknown();
-        if (!options.server().isChorus() && options.scenario().usesRooms()) {
+        if (!options.server().isChorus() && options.scenario() == Scenario.RECONNECT) {
             throw new IllegalArgumentException("--server=" + options.server().cliName()
-                    + " serves the idle and broadcast scenarios only (rooms are Chorus's protocol)");
+                    + " cannot run the reconnect scenario (it recovers through Chorus's history, docs/protocol.md)");
         }
         if (options.idleWindow().compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("--idle-window must be at most " + MAX_DURATION.toSeconds() + "s");

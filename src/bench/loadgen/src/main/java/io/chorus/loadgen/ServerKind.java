@@ -14,14 +14,15 @@ import io.vertx.core.buffer.Buffer;
  * three with the same generator.
  * <ul>
  * <li>{@code chorus}: the protocol of docs/protocol.md ({@code welcome}, {@code publish}, {@code message}).
- * <li>{@code ws-ioredis}: the seed's design. No protocol: a connection is ready when it opens, every text a client
- * sends is written to every client, so every frame received is a message (the generator's {@code publish} JSON is
- * relayed as is, probe included).
+ * <li>{@code ws-ioredis}: the seed's design, per room for rooms. A connection is ready when it opens; the generator's
+ * {@code join} is answered {@code {"type":"joined",…}}, and its {@code publish} JSON is relayed as is, probe included,
+ * to the room's members (with a {@code room}) or to everyone; every other frame received is a message.
  * <li>{@code socketio}: Socket.IO 4 over engine.io v4's WebSocket transport, spoken directly: the server's open
  * packet {@code 0{…}} is answered with a namespace connect {@code 40}; its {@code 40{…}} is the welcome; an event
- * is {@code 42["msg",{…}]}; the server's ping {@code 2} is answered with pong {@code 3}.
+ * is {@code 42["msg",{…}]}; the server's ping {@code 2} is answered with pong {@code 3}. A join is
+ * {@code 42["join",room]}, answered {@code 42["joined",room]}; a room publish is {@code 42["room",room,{…}]}.
  * </ul>
- * Rooms are Chorus-only: the peers serve the idle and broadcast scenarios.
+ * The peers acknowledge no publish and keep no history: what Chorus does beyond them is in its cost.
  */
 enum ServerKind {
     CHORUS("chorus", null, "/ws"),
@@ -30,8 +31,11 @@ enum ServerKind {
 
     /** What the generator does with one frame from the server. */
     enum Reading {
-        WELCOME, MESSAGE, OTHER, ANSWER
+        WELCOME, JOINED, MESSAGE, OTHER, ANSWER
     }
+
+    private static final String WS_JOINED = "{\"type\":\"joined\"";
+    private static final String SOCKETIO_JOINED = "42[\"joined\"";
 
     private final String cliName;
     private final String script;
@@ -88,7 +92,7 @@ enum ServerKind {
     /** What the frame is, for a peer; Chorus frames are read by {@link PayloadCodec#typeOf}. */
     Reading read(Buffer frame) {
         if (this == WS_IOREDIS) {
-            return Reading.MESSAGE;
+            return startsWith(frame, WS_JOINED) ? Reading.JOINED : Reading.MESSAGE;
         }
         int length = frame.length();
         byte first = length == 0 ? 0 : frame.getByte(0);
@@ -101,7 +105,7 @@ enum ServerKind {
                 return Reading.WELCOME;
             }
             if (second == '2') {
-                return Reading.MESSAGE;
+                return startsWith(frame, SOCKETIO_JOINED) ? Reading.JOINED : Reading.MESSAGE;
             }
         }
         return Reading.OTHER;
@@ -112,13 +116,34 @@ enum ServerKind {
         return frame.getByte(0) == '0' ? "40" : "3";
     }
 
-    /** A broadcast publish carrying the probe, for a peer (Chorus: {@link PayloadCodec#publish}). */
-    String publish(PayloadCodec codec, int publisher, long sequence, long sentNanos) {
-        String chorusFrame = codec.publish(null, publisher, sequence, sentNanos);
-        if (this == SOCKETIO) {
-            int payload = chorusFrame.indexOf("\"payload\":") + "\"payload\":".length();
-            return "42[\"msg\"," + chorusFrame.substring(payload, chorusFrame.length() - 1) + "]";
+    /** A join of {@code room}; {@code ref} comes back in Chorus's answer. */
+    String join(String room, String ref) {
+        return this == SOCKETIO ? "42[\"join\",\"" + room + "\"]" : PayloadCodec.join(room, ref);
+    }
+
+    /**
+     * A publish carrying the probe, to {@code room} or (null) to everyone: Chorus's {@code publish} command (the
+     * ws-ioredis peer reads the same), or a Socket.IO event whose payload is the same JSON object.
+     */
+    String publish(PayloadCodec codec, String room, int publisher, long sequence, long sentNanos) {
+        String chorusFrame = codec.publish(room, publisher, sequence, sentNanos);
+        if (this != SOCKETIO) {
+            return chorusFrame;
         }
-        return chorusFrame;
+        int payload = chorusFrame.indexOf("\"payload\":") + "\"payload\":".length();
+        String body = chorusFrame.substring(payload, chorusFrame.length() - 1);
+        return room == null ? "42[\"msg\"," + body + "]" : "42[\"room\",\"" + room + "\"," + body + "]";
+    }
+
+    private static boolean startsWith(Buffer frame, String prefix) {
+        if (frame.length() < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (frame.getByte(i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

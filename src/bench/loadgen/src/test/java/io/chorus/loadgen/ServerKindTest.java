@@ -15,7 +15,7 @@ class ServerKindTest {
 
     @Test
     void socketIoPublishIsAMsgEventWhosePayloadCarriesTheProbe() {
-        String frame = ServerKind.SOCKETIO.publish(codec, 3, 7, 123456789L);
+        String frame = ServerKind.SOCKETIO.publish(codec, null, 3, 7, 123456789L);
         assertEquals("42[\"msg\",{\"lg\":[3,7,123456789]}]", frame);
         assertEquals(new PayloadCodec.Probe(3, 7, 123456789L), PayloadCodec.probeOf(Buffer.buffer(frame)));
     }
@@ -35,7 +35,7 @@ class ServerKindTest {
     @Test
     void everyFrameOfThePlainWsPeerIsAMessageAndItsPublishIsTheChorusFrameRelayedAsIs() {
         assertEquals(ServerKind.Reading.MESSAGE, ServerKind.WS_IOREDIS.read(Buffer.buffer("anything")));
-        assertEquals(codec.publish(null, 1, 2, 3), ServerKind.WS_IOREDIS.publish(codec, 1, 2, 3));
+        assertEquals(codec.publish(null, 1, 2, 3), ServerKind.WS_IOREDIS.publish(codec, null, 1, 2, 3));
     }
 
     @Test
@@ -47,9 +47,34 @@ class ServerKindTest {
     }
 
     @Test
-    void peersServeNoRooms() {
-        assertThrows(IllegalArgumentException.class,
-                () -> LoadOptions.parse("--scenario=rooms", "--server=socketio"));
+    void socketIoRoomPublishNamesTheRoomAndCarriesTheProbe() {
+        String frame = ServerKind.SOCKETIO.publish(codec, "r-4", 3, 7, 99L);
+        assertEquals("42[\"room\",\"r-4\",{\"lg\":[3,7,99]}]", frame);
+        assertEquals(new PayloadCodec.Probe(3, 7, 99L), PayloadCodec.probeOf(Buffer.buffer(frame)));
+        assertEquals("42[\"join\",\"r-4\"]", ServerKind.SOCKETIO.join("r-4", "j1"));
+    }
+
+    @Test
+    void thePlainWsPeerTakesChorusJoinAndRoomPublishFramesAsTheyAre() {
+        assertEquals(PayloadCodec.join("r-4", "j1"), ServerKind.WS_IOREDIS.join("r-4", "j1"));
+        assertEquals(codec.publish("r-4", 1, 2, 3), ServerKind.WS_IOREDIS.publish(codec, "r-4", 1, 2, 3));
+        assertEquals(codec.publish("r-4", 1, 2, 3), ServerKind.CHORUS.publish(codec, "r-4", 1, 2, 3));
+    }
+
+    @Test
+    void aPeersJoinAnswerIsToldApartFromItsMessages() {
+        assertEquals(ServerKind.Reading.JOINED,
+                ServerKind.WS_IOREDIS.read(Buffer.buffer("{\"type\":\"joined\",\"room\":\"r-4\"}")));
+        assertEquals(ServerKind.Reading.MESSAGE, ServerKind.WS_IOREDIS.read(Buffer.buffer(codec.publish("r-4", 1, 2, 3))));
+        assertEquals(ServerKind.Reading.JOINED, ServerKind.SOCKETIO.read(Buffer.buffer("42[\"joined\",\"r-4\"]")));
+        assertEquals(ServerKind.Reading.MESSAGE, ServerKind.SOCKETIO.read(Buffer.buffer("42[\"msg\",{\"lg\":[0,1,2]}]")));
+    }
+
+    @Test
+    void peersServeRoomsButNoReconnectStorm() {
+        assertEquals(ServerKind.SOCKETIO, LoadOptions.parse("--scenario=rooms", "--server=socketio").server());
         assertEquals(ServerKind.WS_IOREDIS, LoadOptions.parse("--scenario=idle", "--server=ws-ioredis").server());
+        assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse("--scenario=reconnect", "--server=ws-ioredis"));
     }
 }
