@@ -3,16 +3,20 @@ package io.chorus.history;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.jboss.logging.Logger;
 
 import io.chorus.backplane.Envelope;
 
+import io.chorus.redis.EventLoopConnection;
 import io.chorus.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
@@ -41,13 +45,17 @@ public final class RedisHistory implements History {
     private static final LuaScript READ = LuaScript.load("history_read.lua");
 
     private final ReactiveRedisDataSource redis;
+    private final Vertx vertx;
+    private final Duration publishWindow;
     private final String keyPrefix;
     /** The script's constant arguments, made once: {@code MAXLEN} and the TTL in seconds. */
     private final String maxLength;
     private final String ttlSeconds;
     private final String publishCommand;
     /** Null on a Redis Cluster: one call per publish there. */
-    private final AppendBatches batches;
+    private final AppendBatches shared;
+    /** Each event loop's batches, over its own connection; appends made off the event loops use {@link #shared}. */
+    private final Map<Thread, AppendBatches> byLoop = new ConcurrentHashMap<>();
 
     /**
      * {@code publishWindow}: how long a publish may wait for others to share its call (0: only those pending in
@@ -56,11 +64,13 @@ public final class RedisHistory implements History {
     public RedisHistory(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, int maxLength, Duration ttl,
             boolean sharded, Duration publishWindow) {
         this.redis = redis;
+        this.vertx = vertx;
+        this.publishWindow = publishWindow;
         this.keyPrefix = keyPrefix;
         this.maxLength = Integer.toString(maxLength);
         this.ttlSeconds = Long.toString(Math.max(1, ttl.toSeconds()));
         this.publishCommand = sharded ? "spublish" : "publish";
-        this.batches = sharded ? null : new AppendBatches(vertx, publishWindow, this::publishAll);
+        this.shared = sharded ? null : new AppendBatches(vertx, publishWindow, batch -> publishAll(batch, this::runPooled));
     }
 
     @Override
@@ -68,25 +78,55 @@ public final class RedisHistory implements History {
         if (message.position() != null) {
             throw new IllegalArgumentException("already at a position: " + message.position());
         }
-        return batches == null ? publishOne(stream, channel, message) : batches.append(stream, channel, message);
+        if (shared == null) {
+            return publishOne(stream, channel, message, this::runPooled);
+        }
+        return batchesHere().append(stream, channel, message);
+    }
+
+    /**
+     * The calling event loop's batches, made on its first publish, which go over the loop's own Redis connection: the
+     * call is written and answered on the loop, with no pool acquire and no hop to another thread. Off the event loops
+     * (a worker thread, a test), the shared batches over the client's pool.
+     */
+    private AppendBatches batchesHere() {
+        if (!Context.isOnEventLoopThread()) {
+            return shared;
+        }
+        return byLoop.computeIfAbsent(Thread.currentThread(), loop -> {
+            EventLoopConnection connection = new EventLoopConnection(redis.getRedis(),
+                    "chorus-history-" + loop.getName());
+            return new AppendBatches(vertx, publishWindow,
+                    batch -> publishAll(batch, (script, keys, args) -> script.run(connection, keys, args)));
+        });
     }
 
     /** Script calls made for publishes, batches counted once (for tests). */
     long publishCalls() {
-        return batches == null ? -1 : batches.calls();
+        return shared == null ? -1 : shared.calls() + byLoop.values().stream().mapToLong(AppendBatches::calls).sum();
     }
 
-    private Uni<StreamPosition> publishOne(StreamName stream, String channel, Envelope message) {
-        return PUBLISH.run(redis, keys(stream), List.of(channel, message.beforePosition(), message.afterPosition(),
+    /** How a script call is made: over the client's pool, or over an event loop's own connection. */
+    @FunctionalInterface
+    private interface ScriptCall {
+        Uni<Response> run(LuaScript script, List<String> keys, List<String> args);
+    }
+
+    private Uni<Response> runPooled(LuaScript script, List<String> keys, List<String> args) {
+        return script.run(redis, keys, args);
+    }
+
+    private Uni<StreamPosition> publishOne(StreamName stream, String channel, Envelope message, ScriptCall call) {
+        return call.run(PUBLISH, keys(stream), List.of(channel, message.beforePosition(), message.afterPosition(),
                 maxLength, ttlSeconds, newEpoch(), publishCommand))
                 .map(reply -> new StreamPosition(reply.get(0).toLong(), reply.get(1).toString()));
     }
 
     /** One call for a batch, its outcomes in the batch's order. */
-    private Uni<List<AppendBatches.Outcome>> publishAll(List<AppendBatches.Append> batch) {
+    private Uni<List<AppendBatches.Outcome>> publishAll(List<AppendBatches.Append> batch, ScriptCall call) {
         if (batch.size() == 1) {
             AppendBatches.Append only = batch.get(0);
-            return publishOne(only.stream(), only.channel(), only.message())
+            return publishOne(only.stream(), only.channel(), only.message(), call)
                     .map(position -> List.of(AppendBatches.Outcome.appended(position)));
         }
         List<String> keys = new ArrayList<>(2 * batch.size());
@@ -101,7 +141,7 @@ public final class RedisHistory implements History {
             args.add(append.message().afterPosition());
             args.add(newEpoch());
         }
-        return PUBLISH_BATCH.run(redis, keys, args).map(RedisHistory::outcomes);
+        return call.run(PUBLISH_BATCH, keys, args).map(RedisHistory::outcomes);
     }
 
     /**

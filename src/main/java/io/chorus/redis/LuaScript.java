@@ -14,6 +14,8 @@ import java.util.List;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
@@ -63,6 +65,23 @@ public final class LuaScript {
                         .onFailure(ConnectionPoolTooBusyException.class).retry()
                         .withBackOff(Duration.ofMillis(5), Duration.ofMillis(250)).withJitter(0.5)
                         .atMost(POOL_BUSY_RETRIES));
+    }
+
+    /**
+     * Runs the script on an event loop's own connection (no pool, so no pool-busy retries); to be called on that
+     * loop.
+     */
+    public Uni<Response> run(EventLoopConnection connection, List<String> keys, List<String> args) {
+        return connection.send(request(Command.EVALSHA, sha, keys, args))
+                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
+                .recoverWithUni(() -> connection.send(request(Command.EVAL, source, keys, args)));
+    }
+
+    private static Request request(Command command, String script, List<String> keys, List<String> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(request::arg);
+        return request;
     }
 
     private Uni<Response> send(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {

@@ -278,6 +278,88 @@ class RedisHistoryTest extends HistoryContract {
     }
 
     /** A history whose publishes made within 200 ms share one call. */
+    @Test
+    void publishesMadeOnAnEventLoopGoOverThatLoopsOwnNamedConnectionInOrder() throws InterruptedException {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
+                Duration.ZERO);
+        StreamName stream = stream();
+        BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
+        observer().subscribe(channel(stream), live::add).whenLive().await().atMost(TIMEOUT);
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        List<StreamPosition> positions = onLoop(loop, () -> {
+            List<Uni<StreamPosition>> publishes = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                publishes.add(history.publish(stream, channel(stream), frame("m" + i)));
+            }
+            return Uni.join().all(publishes).andFailFast();
+        });
+        for (int i = 0; i < 30; i++) {
+            assertEquals(i + 1, positions.get(i).offset(), "offsets in publish order");
+            Envelope delivered = Envelope.decode(live.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(delivered.frame().contains("\"m" + i + "\""), "published in order: " + delivered.frame());
+        }
+        String loopThread = onLoop(loop, () -> Uni.createFrom().item(Thread.currentThread().getName()));
+        assertTrue(clientIdNamed("chorus-history-" + loopThread) != null,
+                "the loop's own connection, named for it, in CLIENT LIST:\n" + clientList());
+    }
+
+    @Test
+    void aLoopsConnectionKilledByRedisIsOpenedAgainAndPublishesGoOn() {
+        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
+                Duration.ZERO);
+        StreamName stream = stream();
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        onLoop(loop, () -> history.publish(stream, channel(stream), frame("before")));
+        String name = "chorus-history-" + onLoop(loop, () -> Uni.createFrom().item(Thread.currentThread().getName()));
+        String killed = clientIdNamed(name);
+        assertNotNull(killed, "the loop's connection before the kill:\n" + clientList());
+        redis.execute("CLIENT", "KILL", "ID", killed).await().atMost(TIMEOUT);
+        // A publish racing the kill may fail ("may not have gone out"); the next ones go over a new connection.
+        int failed = 0;
+        StreamPosition after = null;
+        while (after == null && failed < 3) {
+            try {
+                after = onLoop(loop, () -> history.publish(stream, channel(stream), frame("after")));
+            } catch (RuntimeException raced) {
+                failed++;
+            }
+        }
+        assertNotNull(after, failed + " publishes failed after the kill");
+        assertTrue(failed <= 1, "at most the publish racing the kill fails, not " + failed);
+        String reopened = clientIdNamed(name);
+        assertNotNull(reopened, "a new connection under the same name:\n" + clientList());
+        assertFalse(reopened.equals(killed), "a new connection, not the killed one");
+        assertEquals(positionsIn(history, stream), List.of(new StreamPosition(1, after.epoch()), after),
+                "the stream holds both messages, the second right after the first");
+    }
+
+    /** Runs {@code work} on the event loop of {@code loop} and waits for its item. */
+    private static <T> T onLoop(io.vertx.core.Context loop, java.util.function.Supplier<Uni<T>> work) {
+        java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
+        loop.runOnContext(ignored -> work.get().subscribe().with(done::complete, done::completeExceptionally));
+        try {
+            return done.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String clientList() {
+        return redis.execute("CLIENT", "LIST").await().atMost(TIMEOUT).toString();
+    }
+
+    /** The id of the Redis client connection with this name, or null. */
+    private String clientIdNamed(String name) {
+        for (String line : clientList().split("\n")) {
+            if (line.contains(" name=" + name + " ")) {
+                return line.substring(line.indexOf("id=") + 3, line.indexOf(' ', line.indexOf("id=")));
+            }
+        }
+        return null;
+    }
+
     private RedisHistory batchingHistory() {
         return new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false, Duration.ofMillis(200));
     }

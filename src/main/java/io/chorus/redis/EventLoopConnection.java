@@ -1,0 +1,78 @@
+package io.chorus.redis;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * A Redis connection of one event loop: opened from that loop on first use, so the client binds it there, and opened
+ * again on the first use after it was lost. Commands sent from the loop are written and answered on it, with no hop to
+ * another thread and no acquire from the client's pool (docs/benchmarks.md, "Rooms, side by side": on a pooled call
+ * the acquire and the answer each woke another event loop). Commands are pipelined: several may be on their way.
+ * <p>
+ * Only ever used from its event loop, so it takes no lock. A command on its way when the connection is lost fails with
+ * the client's error, like a pooled call on a lost connection; the next command opens a new connection, and fails
+ * at once if Redis cannot be reached.
+ */
+public final class EventLoopConnection {
+
+    private static final Logger LOG = Logger.getLogger(EventLoopConnection.class);
+
+    private final Redis redis;
+    private final String name;
+    private final Thread loop;
+    private RedisConnection connection;
+    private Uni<RedisConnection> opening;
+
+    /**
+     * @param name the connection's name in Redis ({@code CLIENT SETNAME}), so operators can tell it in
+     *        {@code CLIENT LIST}
+     */
+    public EventLoopConnection(Redis redis, String name) {
+        this.redis = redis;
+        this.name = name;
+        this.loop = Thread.currentThread();
+    }
+
+    /** Sends a command; to be called on the event loop that made this connection. */
+    public Uni<Response> send(Request request) {
+        if (Thread.currentThread() != loop) {
+            return Uni.createFrom().failure(new IllegalStateException(
+                    "used from " + Thread.currentThread().getName() + ", made on " + loop.getName()));
+        }
+        RedisConnection open = connection;
+        return open != null ? open.send(request) : open().chain(opened -> opened.send(request));
+    }
+
+    private Uni<RedisConnection> open() {
+        if (opening == null) {
+            opening = redis.connect()
+                    .call(opened -> opened.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name))
+                            .onFailure().recoverWithNull()) // a name is for operators; a refused one changes nothing
+                    .invoke(this::adopt)
+                    .onTermination().invoke(() -> opening = null)
+                    .memoize().indefinitely();
+        }
+        return opening;
+    }
+
+    private void adopt(RedisConnection opened) {
+        connection = opened;
+        opened.exceptionHandler(failure -> lost(opened, failure.toString()));
+        opened.endHandler(() -> lost(opened, "closed"));
+    }
+
+    private void lost(RedisConnection which, String why) {
+        if (connection == which) {
+            connection = null;
+            LOG.debugf("Redis connection %s lost (%s); the next command opens another", name, why);
+        }
+        which.close().subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Closing the lost Redis connection %s failed: %s", name, failure));
+    }
+}
