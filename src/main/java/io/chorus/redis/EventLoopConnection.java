@@ -8,6 +8,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
  * A Redis connection of one event loop: opened from that loop on first use, so the client binds it there, and opened
@@ -16,8 +17,9 @@ import io.vertx.mutiny.redis.client.Response;
  * the acquire and the answer each woke another event loop). Commands are pipelined: several may be on their way.
  * <p>
  * Only ever used from its event loop, so it takes no lock. A command on its way when the connection is lost fails with
- * the client's error, like a pooled call on a lost connection; the next command opens a new connection, and fails
- * at once if Redis cannot be reached.
+ * the client's error, like a pooled call on a lost connection; the connection is dropped when the client reports its
+ * end, or when a command on it fails other than with Redis's error reply, and the next command opens a new one (and
+ * fails at once if Redis cannot be reached).
  */
 public final class EventLoopConnection {
 
@@ -46,14 +48,29 @@ public final class EventLoopConnection {
                     "used from " + Thread.currentThread().getName() + ", made on " + loop.getName()));
         }
         RedisConnection open = connection;
-        return open != null ? open.send(request) : open().chain(opened -> opened.send(request));
+        return open != null ? sendOn(open, request) : open().chain(opened -> sendOn(opened, request));
     }
 
+    /**
+     * A command's failure that is not Redis's answer (an error reply means the connection works) means the connection
+     * does not: it is dropped, so the next command opens another, even if the client never reports the loss.
+     */
+    private Uni<Response> sendOn(RedisConnection open, Request request) {
+        return open.send(request).onFailure(failure -> !(failure instanceof ErrorType))
+                .invoke(failure -> lost(open, failure.toString()));
+    }
+
+    /**
+     * Opens the connection and names it. A connection handed over by the client's pool may already be dead (Redis
+     * stopped, then killed): one whose naming fails other than by Redis's refusal is closed, and the opening fails, so
+     * the next command opens another instead of keeping a connection whose end was reported before anyone listened.
+     */
     private Uni<RedisConnection> open() {
         if (opening == null) {
             opening = redis.connect()
                     .call(opened -> opened.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name))
-                            .onFailure().recoverWithNull()) // a name is for operators; a refused one changes nothing
+                            .onFailure(ErrorType.class).recoverWithNull() // a refused name changes nothing
+                            .onFailure().call(failure -> opened.close().onFailure().recoverWithNull()))
                     .invoke(this::adopt)
                     .onTermination().invoke(() -> opening = null)
                     .memoize().indefinitely();
@@ -71,8 +88,8 @@ public final class EventLoopConnection {
         if (connection == which) {
             connection = null;
             LOG.debugf("Redis connection %s lost (%s); the next command opens another", name, why);
+            which.close().subscribe().with(ok -> {
+            }, failure -> LOG.debugf("Closing the lost Redis connection %s failed: %s", name, failure));
         }
-        which.close().subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Closing the lost Redis connection %s failed: %s", name, failure));
     }
 }
