@@ -69,13 +69,28 @@ public final class EventLoopConnection {
         if (opening == null) {
             opening = redis.connect()
                     .call(opened -> opened.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name))
-                            .onFailure(ErrorType.class).recoverWithNull() // a refused name changes nothing
-                            .onFailure().call(failure -> opened.close().onFailure().recoverWithNull()))
+                            .onFailure(ErrorType.class).recoverWithItem(this::nameRefused)
+                            .onFailure().call(failure -> closeDead(opened, failure)))
                     .invoke(this::adopt)
                     .onTermination().invoke(() -> opening = null)
                     .memoize().indefinitely();
         }
         return opening;
+    }
+
+    /** Redis refused the name (an ACL, say): the connection works, only {@code CLIENT LIST} will not show the name. */
+    private Response nameRefused(Throwable refusal) {
+        LOG.debugf("Redis refused the name %s (%s); the connection is used unnamed", name, refusal.getMessage());
+        return null;
+    }
+
+    /** Closes a connection whose naming failed other than by Redis's refusal; the opening fails with that failure. */
+    private Uni<Void> closeDead(RedisConnection dead, Throwable why) {
+        LOG.debugf("Redis connection %s failed while being named (%s); closing it, the next command opens another",
+                name, why);
+        return dead.close().onFailure().invoke(
+                failure -> LOG.debugf("Closing the dead Redis connection %s failed: %s", name, failure))
+                .onFailure().recoverWithNull();
     }
 
     private void adopt(RedisConnection opened) {
