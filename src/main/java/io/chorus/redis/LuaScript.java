@@ -73,7 +73,7 @@ public final class LuaScript {
      */
     public Uni<Response> run(EventLoopConnection connection, List<String> keys, List<String> args) {
         return connection.send(request(Command.EVALSHA, sha, keys, args))
-                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
+                .onFailure(LuaScript::unknownToRedis)
                 .recoverWithUni(() -> connection.send(request(Command.EVAL, source, keys, args)));
     }
 
@@ -86,8 +86,13 @@ public final class LuaScript {
 
     private Uni<Response> send(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
         return redis.execute("EVALSHA", arguments(sha, keys, args))
-                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
+                .onFailure(LuaScript::unknownToRedis)
                 .recoverWithUni(() -> redis.execute("EVAL", arguments(source, keys, args)));
+    }
+
+    /** Redis's answer when it does not have the script (first use, or a restarted Redis): send it with EVAL. */
+    private static boolean unknownToRedis(Throwable failure) {
+        return String.valueOf(failure.getMessage()).startsWith("NOSCRIPT");
     }
 
     private static String[] arguments(String script, List<String> keys, List<String> args) {

@@ -169,7 +169,8 @@ final class PayloadCodec {
         return frame.getString(start, end, "US-ASCII");
     }
 
-    private static boolean startsWith(Buffer frame, int from, String ascii) {
+    /** Whether the frame holds the ASCII text at {@code from}. */
+    static boolean startsWith(Buffer frame, int from, String ascii) {
         if (from + ascii.length() > frame.length()) {
             return false;
         }

@@ -92,7 +92,7 @@ enum ServerKind {
     /** What the frame is, for a peer; Chorus frames are read by {@link PayloadCodec#typeOf}. */
     Reading read(Buffer frame) {
         if (this == WS_IOREDIS) {
-            return startsWith(frame, WS_JOINED) ? Reading.JOINED : Reading.MESSAGE;
+            return PayloadCodec.startsWith(frame, 0, WS_JOINED) ? Reading.JOINED : Reading.MESSAGE;
         }
         int length = frame.length();
         byte first = length == 0 ? 0 : frame.getByte(0);
@@ -105,7 +105,7 @@ enum ServerKind {
                 return Reading.WELCOME;
             }
             if (second == '2') {
-                return startsWith(frame, SOCKETIO_JOINED) ? Reading.JOINED : Reading.MESSAGE;
+                return PayloadCodec.startsWith(frame, 0, SOCKETIO_JOINED) ? Reading.JOINED : Reading.MESSAGE;
             }
         }
         return Reading.OTHER;
@@ -133,17 +133,5 @@ enum ServerKind {
         int payload = chorusFrame.indexOf("\"payload\":") + "\"payload\":".length();
         String body = chorusFrame.substring(payload, chorusFrame.length() - 1);
         return room == null ? "42[\"msg\"," + body + "]" : "42[\"room\",\"" + room + "\"," + body + "]";
-    }
-
-    private static boolean startsWith(Buffer frame, String prefix) {
-        if (frame.length() < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (frame.getByte(i) != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }
