@@ -121,9 +121,12 @@ class RoomsAcrossReplicasIT {
             onC.join(room);
             secondTabOnC.join(room);
             Set<String> expected = Set.of("ann", "ben", "cat");
-            assertEquals(expected, onA.members(room));
-            assertEquals(expected, onB.members(room));
-            assertEquals(expected, onC.members(room));
+            // joined promises the subscription, not the presence record, which follows it (docs/protocol.md)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertEquals(expected, onA.members(room));
+                assertEquals(expected, onB.members(room));
+                assertEquals(expected, onC.members(room));
+            });
         }
     }
 
