@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
@@ -23,6 +24,7 @@ import io.chorus.history.StreamName;
 import io.chorus.protocol.ServerFrames;
 import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.tuples.Tuple2;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
@@ -225,7 +227,17 @@ final class LocalGroups<M> {
      * then no longer in the group, and nothing of the group was written to it.
      */
     Uni<Joined> add(String name, M member, StreamPosition since, boolean seesPresence, JoinReply answer) {
-        return add(name, member, since, joinTimeout, seesPresence, false, answer);
+        return add(name, member, since, seesPresence, null, answer);
+    }
+
+    /**
+     * As {@link #add(String, Object, StreamPosition, boolean, JoinReply)}, with {@code entering}: what the answer
+     * also waits for when the member is new to the group, started once the subscription is live, beside the catch-up
+     * read (a room member's presence record, so that whoever hears of the join finds it listed). It must not fail.
+     */
+    Uni<Joined> add(String name, M member, StreamPosition since, boolean seesPresence,
+            Supplier<Uni<Void>> entering, JoinReply answer) {
+        return add(name, member, since, joinTimeout, seesPresence, false, entering, answer);
     }
 
     /**
@@ -235,7 +247,7 @@ final class LocalGroups<M> {
      * and gets what was held for it, and live messages after.
      */
     Uni<Joined> addToStay(String name, M member, StreamPosition since, Duration wait, JoinReply answer) {
-        return add(name, member, since, wait, true, true, answer);
+        return add(name, member, since, wait, true, true, null, answer);
     }
 
     /** As {@link #addToStay}: for groups without history (a user's direct messages), where nothing is held. */
@@ -244,7 +256,7 @@ final class LocalGroups<M> {
     }
 
     private Uni<Joined> add(String name, M member, StreamPosition since, Duration wait, boolean seesPresence,
-            boolean stays, JoinReply answer) {
+            boolean stays, Supplier<Uni<Void>> entering, JoinReply answer) {
         Group<M> group;
         boolean added;
         Joiner joiner = null;
@@ -268,18 +280,22 @@ final class LocalGroups<M> {
             }
         }
         Uni<Void> live = group.subscription.whenLive();
+        Supplier<Uni<Void>> enters = added && entering != null ? entering : null;
         if (streams == null || !added) {
-            return live.ifNoItem().after(wait).failWith(TimeoutException::new).map(ok -> {
-                answer.send(null, null);
-                return new Joined(added, null, null);
-            });
+            return (enters == null ? live : live.chain(() -> enters.get())).ifNoItem().after(wait).failWith(TimeoutException::new)
+                    .map(ok -> {
+                        answer.send(null, null);
+                        return new Joined(added, null, null);
+                    });
         }
         Catchup catchup = new Catchup(group, member, joiner, since, stays, answer, streamNaming.apply(name),
                 onContextOf(Vertx.currentContext())); // the member's own event loop: its writes stay in order
-        Uni<HistoryRead> first = since == null
-                ? live.chain(() -> streams.top(catchup.stream, cohortOf(group)))
-                        .map(top -> HistoryRead.recovered(top, List.of(), top))
-                : live.chain(() -> streams.readAll(catchup.stream, since, cohortOf(group)));
+        Supplier<Uni<HistoryRead>> read = since == null
+                ? () -> streams.top(catchup.stream, cohortOf(group)).map(top -> HistoryRead.recovered(top, List.of(), top))
+                : () -> streams.readAll(catchup.stream, since, cohortOf(group));
+        Uni<HistoryRead> first = live.chain(() -> enters == null ? read.get()
+                : Uni.combine().all().unis(read.get(), enters.get().replaceWith(Boolean.TRUE)).asTuple()
+                        .map(Tuple2::getItem1));
         return first.emitOn(catchup.loop).chain(catchup::take)
                 .ifNoItem().after(wait).failWith(TimeoutException::new)
                 .onFailure().recoverWithUni(catchup::abandon);

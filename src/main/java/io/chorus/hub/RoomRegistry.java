@@ -85,10 +85,23 @@ public class RoomRegistry implements PresenceListener {
 
     private Uni<Boolean> join(String room, Session session, String user, String info,
             StreamPosition since, boolean seesPresence, JoinReply answer) {
-        return rooms.add(room, session, since, seesPresence, answer)
-                .onFailure().invoke(() -> rooms.remove(room, session))
-                .chain(joined -> joined.added() && session.link().isOpen() && user != null
-                        ? enterPresence(room, session, user, info)
+        if (user == null) {
+            return rooms.add(room, session, since, seesPresence, answer)
+                    .onFailure().invoke(() -> rooms.remove(room, session))
+                    .replaceWith(false);
+        }
+        // The presence record is written before the answer (beside the catch-up read), so whoever hears of the join,
+        // on any replica, finds the member in the room's members; the member_joined announcement follows the answer.
+        Uni<Presence.Change> recorded = Uni.createFrom()
+                .deferred(() -> session.link().isOpen() ? recordPresence(room, session, user, info)
+                        : Uni.createFrom().<Presence.Change> nullItem())
+                .memoize().indefinitely();
+        return rooms.add(room, session, since, seesPresence, () -> recorded.replaceWithVoid(), answer)
+                .onFailure().invoke(() -> {
+                    rooms.remove(room, session);
+                    forgetPresence(room, session); // not awaited: the failure is answered at once
+                })
+                .chain(joined -> joined.added() ? recorded.chain(change -> announceEntry(room, user, info, change))
                         : Uni.createFrom().item(false));
     }
 
@@ -97,15 +110,33 @@ public class RoomRegistry implements PresenceListener {
         return history.publish(StreamName.room(room), channelOf(room), message);
     }
 
-    private Uni<Boolean> enterPresence(String room, Session session, String user, String info) {
+    /** Adds the session to the room's presence; null when that failed (the heartbeat records it later). */
+    private Uni<Presence.Change> recordPresence(String room, Session session, String user, String info) {
         return presence.add(room, session.id(), user, info)
-                .chain(change -> change.user() == null ? Uni.createFrom().item(false)
-                        : !announces(change.users()) ? Uni.createFrom().item(true)
-                        : announce(room, ts -> ServerFrames.memberJoined(room, user, info, ts))
-                                .replaceWith(true))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.debugf("Presence of %s in %s not recorded yet (%s); the heartbeat will", user, room, failure);
-                    return false;
+                    return null;
+                });
+    }
+
+    /** Takes back the presence record of a join that failed (whether or not it was made). */
+    private void forgetPresence(String room, Session session) {
+        presence.remove(room, session.id()).subscribe().with(ok -> {
+        }, failure -> LOG.debugf("Presence of a failed join to %s not removed: %s", room, failure));
+    }
+
+    /** Tells the room of a user that became a member; true when it did (its first session there, cluster-wide). */
+    private Uni<Boolean> announceEntry(String room, String user, String info, Presence.Change change) {
+        if (change == null || change.user() == null) {
+            return Uni.createFrom().item(false);
+        }
+        if (!announces(change.users())) {
+            return Uni.createFrom().item(true);
+        }
+        return announce(room, ts -> ServerFrames.memberJoined(room, user, info, ts)).replaceWith(true)
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("member_joined of %s in %s not announced: %s", user, room, failure);
+                    return true;
                 });
     }
 

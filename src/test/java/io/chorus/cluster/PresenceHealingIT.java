@@ -14,7 +14,10 @@ import io.chorus.testing.RedisProcess;
 import io.chorus.testing.ReplicaProcess;
 import io.chorus.testing.TestClient;
 
-/** A replica killed with SIGKILL says no goodbye; its users still leave presence, within ttl + heartbeat. */
+/**
+ * Presence heals: a replica killed with SIGKILL says no goodbye, yet its users leave presence within ttl + heartbeat;
+ * a join that fails leaves no presence behind.
+ */
 class PresenceHealingIT {
 
     @Test
@@ -41,6 +44,28 @@ class PresenceHealingIT {
                 JsonNode online = watcher.next("online");
                 return online.get("count").asInt() == 1;
             });
+        }
+    }
+
+    @Test
+    void aJoinThatTimesOutWhileRedisStallsLeavesNoPresenceBehind() {
+        try (RedisProcess redis = RedisProcess.start();
+                ReplicaProcess replica = ReplicaProcess.start("r1", redis.hosts(), "chorus.limits.join-timeout=1s");
+                TestClient host = replica.connect("host"); TestClient late = replica.connect("late")) {
+            String room = "stalled";
+            host.join(room); // the room's subscription is live: the late join goes straight to its presence record
+            redis.suspend();
+            try {
+                late.send("{\"type\":\"join\",\"room\":\"" + room + "\",\"ref\":\"j\"}");
+                JsonNode refused = late.next(f -> "j".equals(f.path("ref").asText()), Duration.ofSeconds(10));
+                assertEquals("error", refused.get("type").asText());
+                assertEquals("backplane_unavailable", refused.get("code").asText());
+            } finally {
+                redis.resume();
+            }
+            // the record may reach Redis before or after its removal: either way the late user is not listed
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(15))
+                    .until(() -> host.members(room).equals(Set.of("host")));
         }
     }
 }
