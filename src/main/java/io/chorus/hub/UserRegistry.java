@@ -50,13 +50,18 @@ public class UserRegistry {
     }
 
     /**
-     * Registers a new session of the user. Completes once direct messages to the user reach it, or after
-     * {@code wait} if the backplane is away or the subscription failed (it then heals by itself); it never fails.
+     * Registers a new session of the user. Completes once direct messages to the user reach it and the session is in
+     * the online presence (so whoever hears of it, on any replica, finds its user online), or after {@code wait} if
+     * the backplane is away or either write failed (they then heal by themselves); it never fails.
      */
     public Uni<Void> connect(Session session, String user, Duration wait) {
-        presence.add(ONLINE, session.id(), user).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Online presence of %s not recorded yet: %s", user, failure));
-        return users.add(user, session, null, wait, (recovered, position) -> {
+        Uni<Void> online = presence.add(ONLINE, session.id(), user).replaceWithVoid()
+                .ifNoItem().after(wait).fail()
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("Online presence of %s not recorded yet: %s", user, failure.toString());
+                    return null;
+                });
+        Uni<Void> subscribed = users.add(user, session, null, wait, (recovered, position) -> {
         }).replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     // the session is served anyway: its channel's subscription heals by itself, and failing here
@@ -64,6 +69,7 @@ public class UserRegistry {
                     LOG.debugf("Direct messages to %s are not subscribed yet (%s); continuing", user, failure.toString());
                     return null;
                 });
+        return Uni.combine().all().unis(online, subscribed).discardItems();
     }
 
     public void disconnect(Session session, String user) {

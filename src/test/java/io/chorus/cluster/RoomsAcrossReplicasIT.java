@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -140,6 +141,26 @@ class RoomsAcrossReplicasIT {
                 Set<String> members = asker.members(room);
                 assertTrue(members.contains(i % 2 == 0 ? "ann" : "ben"), "join " + i + " in " + room
                         + " was answered, yet the other replica lists only " + members);
+            }
+        }
+    }
+
+    @Test
+    void aConnectionWelcomedOnOneReplicaIsOnlineOnEveryOther() {
+        // the welcome comes after the online record: whoever hears of the connection finds its user online
+        try (TestClient askerOnA = a.connect("asker-a"); TestClient askerOnB = b.connect("asker-b")) {
+            for (int i = 0; i < 30; i++) {
+                String user = "newcomer-" + UUID.randomUUID().toString().substring(0, 8);
+                ReplicaProcess arrival = i % 2 == 0 ? a : b;
+                TestClient asker = i % 2 == 0 ? askerOnB : askerOnA;
+                try (TestClient newcomer = arrival.connect(user)) {
+                    asker.send("{\"type\":\"online\",\"ref\":\"o" + i + "\"}");
+                    JsonNode online = asker.next("online");
+                    List<String> users = new ArrayList<>();
+                    online.get("users").forEach(u -> users.add(u.asText()));
+                    assertTrue(users.contains(user), "connection " + i + " of " + user
+                            + " was welcomed, yet the other replica lists only " + users);
+                }
             }
         }
     }
