@@ -1,5 +1,6 @@
 package io.chorus.history;
 
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -7,6 +8,7 @@ import jakarta.inject.Singleton;
 import io.chorus.ChorusConfig;
 import io.chorus.RedisAddress;
 import io.chorus.backplane.Backplane;
+import io.chorus.redis.DefaultRedisOptions;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.vertx.core.Vertx;
 
@@ -15,12 +17,20 @@ final class HistorySelection {
 
     @Produces
     @Singleton
-    History history(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Vertx vertx, Backplane backplane,
-            ChorusConfig config) {
+    History history(RedisAddress address, Instance<ReactiveRedisDataSource> redis, DefaultRedisOptions clientOptions,
+            Vertx vertx, Backplane backplane, ChorusConfig config) {
         return address.isConfigured()
-                ? new RedisHistory(redis.get(), vertx, config.channelPrefix(), config.history().maxLength(),
-                        config.history().ttl(), address.isCluster(), config.history().publishWindow())
+                ? new RedisHistory(redis.get(), clientOptions, vertx, config.channelPrefix(),
+                        config.history().maxLength(), config.history().ttl(), address.isCluster(),
+                        config.history().publishWindow())
                 : new LocalHistory(backplane, config.history().maxLength(), config.history().ttl(),
                         config.history().maxLocalStreams());
+    }
+
+    /** At shutdown: Redis history closes the event loops' own connections. */
+    void close(@Disposes History history) {
+        if (history instanceof RedisHistory redis) {
+            redis.close();
+        }
     }
 }

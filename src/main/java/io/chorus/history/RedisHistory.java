@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import io.chorus.backplane.Envelope;
 
+import io.chorus.redis.DefaultRedisOptions;
 import io.chorus.redis.EventLoopConnection;
 import io.chorus.redis.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -18,6 +19,7 @@ import io.chorus.protocol.StreamPosition;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
 
@@ -37,7 +39,7 @@ import io.vertx.redis.client.impl.types.ErrorType;
  * batch each publish has its own outcome: one whose commands fail (a key of the wrong type, say) fails alone, with the
  * error Redis gave, as a call of its own would, and takes no offset; the others are appended and published.
  */
-public final class RedisHistory implements History {
+public final class RedisHistory implements History, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RedisHistory.class);
     private static final LuaScript PUBLISH = LuaScript.load("history_publish.lua");
@@ -56,14 +58,18 @@ public final class RedisHistory implements History {
     private final AppendBatches shared;
     /** Each event loop's batches, over its own connection; appends made off the event loops use {@link #shared}. */
     private final Map<Thread, AppendBatches> byLoop = new ConcurrentHashMap<>();
+    private final DefaultRedisOptions clientOptions;
+    /** The clients this history made for its event loops' connections, closed with it (guarded by itself). */
+    private final List<Redis> eventLoopClients = new ArrayList<>();
 
     /**
      * {@code publishWindow}: how long a publish may wait for others to share its call (0: only those pending in
      * the same event-loop turn or while the previous call is on its way).
      */
-    public RedisHistory(ReactiveRedisDataSource redis, Vertx vertx, String keyPrefix, int maxLength, Duration ttl,
-            boolean sharded, Duration publishWindow) {
+    public RedisHistory(ReactiveRedisDataSource redis, DefaultRedisOptions clientOptions, Vertx vertx, String keyPrefix,
+            int maxLength, Duration ttl, boolean sharded, Duration publishWindow) {
         this.redis = redis;
+        this.clientOptions = clientOptions;
         this.vertx = vertx;
         this.publishWindow = publishWindow;
         this.keyPrefix = keyPrefix;
@@ -94,11 +100,37 @@ public final class RedisHistory implements History {
             return shared;
         }
         return byLoop.computeIfAbsent(Thread.currentThread(), loop -> {
-            EventLoopConnection connection = new EventLoopConnection(redis.getRedis(),
+            EventLoopConnection connection = new EventLoopConnection(eventLoopClient(),
                     "chorus-history-" + loop.getName());
             return new AppendBatches(vertx, publishWindow,
                     batch -> publishAll(batch, (script, keys, args) -> script.run(connection, keys, args)));
         });
+    }
+
+    /**
+     * The client of the calling event loop's own connection: one of Chorus' own, made here, on the loop, with the
+     * default client's settings, so its connections are bound to this loop ({@link DefaultRedisOptions}); the default
+     * client if Quarkus built none (its connections are bound to another context: each call then hops).
+     */
+    private Redis eventLoopClient() {
+        Redis client = clientOptions.eventLoopClient(vertx).orElse(null);
+        if (client == null) {
+            LOG.debug("No default Redis client options: the event loop's connection comes from the shared client");
+            return redis.getRedis();
+        }
+        synchronized (eventLoopClients) {
+            eventLoopClients.add(client);
+        }
+        return client;
+    }
+
+    /** Closes the event loops' own connections and their clients (the shared client is Quarkus'). */
+    @Override
+    public void close() {
+        synchronized (eventLoopClients) {
+            eventLoopClients.forEach(Redis::close);
+            eventLoopClients.clear();
+        }
     }
 
     /** Script calls made for publishes, batches counted once (for tests). */

@@ -11,10 +11,12 @@ import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
- * A Redis connection of one event loop: opened from that loop on first use, so the client binds it there, and opened
- * again on the first use after it was lost. Commands sent from the loop are written and answered on it, with no hop to
- * another thread and no acquire from the client's pool (docs/benchmarks.md, "Rooms, side by side": on a pooled call
- * the acquire and the answer each woke another event loop). Commands are pipelined: several may be on their way.
+ * A Redis connection of one event loop: opened from that loop on first use, and opened again on the first use after
+ * it was lost. The client it comes from must have been made on that loop ({@link DefaultRedisOptions#eventLoopClient}):
+ * a Vert.x Redis client binds every connection it opens to the context it was itself made on, and the writes and the
+ * answers of a connection bound elsewhere hop to that loop and back. Commands sent from the loop are written and
+ * answered on it, with no hop to another thread and no acquire from a pool (docs/benchmarks.md, "Rooms, side by side"
+ * and "Rooms, session 10"). Commands are pipelined: several may be on their way.
  * <p>
  * Only ever used from its event loop, so it takes no lock. A command on its way when the connection is lost fails with
  * the client's error, like a pooled call on a lost connection; the connection is dropped when the client reports its

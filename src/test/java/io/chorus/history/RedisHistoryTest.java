@@ -21,6 +21,7 @@ import io.chorus.backplane.Backplane;
 import io.chorus.backplane.Envelope;
 import io.chorus.backplane.RedisBackplane;
 import io.chorus.protocol.StreamPosition;
+import io.chorus.redis.DefaultRedisOptions;
 import io.chorus.testing.RedisTestResource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.test.common.WithTestResource;
@@ -42,11 +43,23 @@ class RedisHistoryTest extends HistoryContract {
     @Inject
     Vertx vertx;
 
+    @Inject
+    DefaultRedisOptions clientOptions;
+
     private final List<RedisBackplane> observers = new ArrayList<>();
+    private final List<RedisHistory> histories = new ArrayList<>();
+
+    /** A history as a replica makes it, closed after the test (its event loops' connections with it). */
+    private RedisHistory redisHistory(int maxLength, Duration publishWindow) {
+        RedisHistory history = new RedisHistory(redis, clientOptions, vertx, "test:", maxLength, Duration.ofHours(1),
+                false, publishWindow);
+        histories.add(history);
+        return history;
+    }
 
     @Override
     History history(int maxLength) {
-        return new RedisHistory(redis, vertx, "test:", maxLength, Duration.ofHours(1), false, Duration.ZERO);
+        return redisHistory(maxLength, Duration.ZERO);
     }
 
     @Override
@@ -60,6 +73,7 @@ class RedisHistoryTest extends HistoryContract {
     @AfterEach
     void closeObservers() {
         observers.forEach(RedisBackplane::close);
+        histories.forEach(RedisHistory::close);
     }
 
     @Test
@@ -98,8 +112,7 @@ class RedisHistoryTest extends HistoryContract {
 
     @Test
     void publishesPendingTogetherShareOneCallAndKeepTheirOrder() throws InterruptedException {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
-                Duration.ofMillis(200));
+        RedisHistory history = redisHistory(100, Duration.ofMillis(200));
         StreamName first = stream();
         StreamName second = stream();
         java.util.concurrent.BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -131,8 +144,7 @@ class RedisHistoryTest extends HistoryContract {
 
     @Test
     void aBatchHoldsAtMostSixtyFourMessagesAndTheRestWaitsForTheWindow() {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 1000, Duration.ofHours(1), false,
-                Duration.ofMillis(300));
+        RedisHistory history = redisHistory(1000, Duration.ofMillis(300));
         StreamName stream = stream();
         long start = System.nanoTime();
         List<Uni<io.chorus.protocol.StreamPosition>> publishes = new ArrayList<>();
@@ -163,8 +175,7 @@ class RedisHistoryTest extends HistoryContract {
 
     @Test
     void aLonePublishWithoutAWindowGoesAtOnce() {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
-                Duration.ZERO);
+        RedisHistory history = redisHistory(100, Duration.ZERO);
         StreamName stream = stream();
         history.publish(stream, "ch", frame("warm")).await().atMost(TIMEOUT);
         long start = System.nanoTime();
@@ -280,8 +291,7 @@ class RedisHistoryTest extends HistoryContract {
     /** A history whose publishes made within 200 ms share one call. */
     @Test
     void publishesMadeOnAnEventLoopGoOverThatLoopsOwnNamedConnectionInOrder() throws InterruptedException {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
-                Duration.ZERO);
+        RedisHistory history = redisHistory(100, Duration.ZERO);
         StreamName stream = stream();
         BlockingQueue<String> live = new java.util.concurrent.LinkedBlockingQueue<>();
         observer().subscribe(channel(stream), live::add).whenLive().await().atMost(TIMEOUT);
@@ -305,8 +315,7 @@ class RedisHistoryTest extends HistoryContract {
 
     @Test
     void aLoopsConnectionKilledByRedisIsOpenedAgainAndPublishesGoOn() {
-        RedisHistory history = new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false,
-                Duration.ZERO);
+        RedisHistory history = redisHistory(100, Duration.ZERO);
         StreamName stream = stream();
         io.vertx.core.Context loop = vertx.getOrCreateContext();
         onLoop(loop, () -> history.publish(stream, channel(stream), frame("before")));
@@ -361,7 +370,7 @@ class RedisHistoryTest extends HistoryContract {
     }
 
     private RedisHistory batchingHistory() {
-        return new RedisHistory(redis, vertx, "test:", 100, Duration.ofHours(1), false, Duration.ofMillis(200));
+        return redisHistory(100, Duration.ofMillis(200));
     }
 
     /** One publish per stream given, made together (within the history's window), each already on its way. */

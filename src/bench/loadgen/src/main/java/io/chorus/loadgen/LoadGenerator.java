@@ -34,6 +34,14 @@ public final class LoadGenerator {
 
     /** How long every replica has run before the memory baseline ({@link #awaitBaselineAge}). */
     static final Duration BASELINE_AGE = Duration.ofSeconds(12);
+    /**
+     * How long after the last connect the loaded memory reading is taken. A JVM replica's RSS right after a connect
+     * burst still holds the JIT's arenas (C2 compiling the connect path: 15–25 MB of NMT "Compiler" and "Arena Chunk"
+     * memory on one replica at 5,000 connects), which the image's options give back within two native-heap trims
+     * (5 s each): read 2 s after connecting, that passing growth came out as ~4.5 KiB more per connection at 5,000 than
+     * the replica holds once idle. The same age as the baseline's, so both readings are of a settled process.
+     */
+    static final Duration LOADED_SETTLE = BASELINE_AGE;
 
     private final LoadOptions options;
     private final PrintStream out;
@@ -187,10 +195,18 @@ public final class LoadGenerator {
         // ---- memory with every connection open
         progress.phase("settle", false);
         sleep(Duration.ofSeconds(2));
+        Map<String, ServerMemoryProbe.Sample> justConnected = probeAll(replicas, false, dir, "just-connected");
+        sleep(LOADED_SETTLE.minusSeconds(2));
+        memory.put("loadedSecondsAfterConnect", LOADED_SETTLE.toSeconds());
         Map<String, ServerMemoryProbe.Sample> loaded = probeAll(replicas, true, dir, "loaded");
         kernel.put("loaded", ServerMemoryProbe.tcpSockstat());
         for (ServerCluster.Replica replica : replicas) {
-            memory.put(replica.id(), memoryEntry(replica, plan, baseline.get(replica.id()), loaded.get(replica.id())));
+            Map<String, Object> entry = memoryEntry(replica, plan, baseline.get(replica.id()), loaded.get(replica.id()));
+            ServerMemoryProbe.Sample early = justConnected.get(replica.id());
+            if (early != null) {
+                entry.put("rssTwoSecondsAfterConnectKiB", early.rssKiB()); // before the JIT's arenas are given back
+            }
+            memory.put(replica.id(), entry);
         }
 
         // ---- idle: connected, nothing published
