@@ -2,9 +2,10 @@
 -- entry and the scope's keys, then sweeps the replicas whose heartbeat lapsed (they died without saying goodbye).
 -- KEYS as in presence_add.lua; ARGV[1] this replica's id, ARGV[2] heartbeat expiry (ms), ARGV[3] key TTL (ms),
 -- ARGV[4] now (ms), ARGV[5] the prefix of every replica's conns key in this scope (conns key = prefix .. replica id).
--- Returns {1 when this replica's connections are missing (Redis lost them: the replica adds them again) else 0,
--- the users that left with a lapsed replica, how many users are present now}.
-local lost = redis.call('EXISTS', KEYS[4]) == 0 and 1 or 0
+-- Returns {how many of this replica's connections the scope holds (fewer than the replica has: Redis lost them, or an
+-- add failed, and the replica adds them again), the users that left with a lapsed replica, how many users are
+-- present now}.
+local recorded = redis.call('HLEN', KEYS[4])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 local left = {}
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4], 'LIMIT', 0, 100)
@@ -25,4 +26,4 @@ end
 for i = 1, 4 do
   redis.call('PEXPIRE', KEYS[i], ARGV[3])
 end
-return {lost, left, redis.call('HLEN', KEYS[1])}
+return {recorded, left, redis.call('HLEN', KEYS[1])}

@@ -33,7 +33,8 @@ import io.vertx.mutiny.redis.client.Response;
  * whatever its number of connections there) and sweeps the replicas whose entry lapsed: their connections go,
  * and the users that leave that way are reported to the {@link PresenceListener}. So the connections of a replica
  * that died without saying goodbye leave within {@code ttl + heartbeat}. A replica whose connections are missing
- * from a scope (Redis restarted and lost them, or the replica stalled past its ttl and was swept) adds them again.
+ * from a scope (Redis restarted and lost them, the replica stalled past its ttl and was swept, or an add failed) adds
+ * them again.
  */
 public final class RedisPresence implements Presence, AutoCloseable {
 
@@ -59,6 +60,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private int tick; // touched only by the heartbeat timer, on one context
     /** This replica's connections in each scope it serves: connection → its user and info. */
     private final Map<String, Map<String, Entry>> local = new ConcurrentHashMap<>();
+    /** Adds sent or waiting to be, by scope (none: absent): connections in {@link #local} Redis may not hold yet. */
+    private final Map<String, Integer> addsOnTheWay = new ConcurrentHashMap<>();
     private final List<PresenceListener> listeners = new CopyOnWriteArrayList<>();
     // guarded by this: adds waiting for the next event-loop tick, by scope, in arrival order
     private Map<String, List<PendingAdd>> pending = new LinkedHashMap<>();
@@ -85,7 +88,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
     public Uni<Change> add(String scope, String connectionId, String user, String info) {
         Entry entry = new Entry(user, info == null ? "" : info);
         local.computeIfAbsent(scope, s -> new ConcurrentHashMap<>()).put(connectionId, entry);
-        return Uni.createFrom().emitter(emitter -> enqueue(scope, new PendingAdd(connectionId, entry, emitter)));
+        return Uni.createFrom().emitter(emitter -> {
+            addsOnTheWay.merge(scope, 1, Integer::sum);
+            enqueue(scope, new PendingAdd(connectionId, entry, emitter));
+        });
     }
 
     /** Queues an add for the next tick of the calling event loop, where it goes to Redis with every other add. */
@@ -129,7 +135,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
             args.add(add.entry().user());
             args.add(add.entry().info());
         }
-        ADD.run(redis, keys(scope), args).subscribe().with(reply -> {
+        Uni<Response> sent = ADD.run(redis, keys(scope), args).onTermination().invoke(() -> arrived(scope, adds.size()));
+        sent.subscribe().with(reply -> {
             Set<String> joined = new HashSet<>(strings(reply.get(0)));
             long users = reply.get(1).toLong();
             for (PendingAdd add : adds) {
@@ -142,6 +149,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 }
             }
         }, failure -> adds.forEach(add -> add.emitter().fail(failure)));
+    }
+
+    /** Adds of the scope whose script answered (or failed): Redis holds them, or they are for the heartbeat to redo. */
+    private void arrived(String scope, int adds) {
+        addsOnTheWay.computeIfPresent(scope, (s, onTheWay) -> onTheWay > adds ? onTheWay - adds : null);
     }
 
     private boolean isLocal(String scope, String connectionId) {
@@ -201,13 +213,18 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 connsPrefix(scope));
         REFRESH.run(redis, keys(scope), args).subscribe().with(reply -> {
             reportLeft(scope, reply.get(1), reply.get(2).toLong());
-            if (reply.get(0).toLong() == 1) {
-                restore(scope, connections);
+            int expected = connections.size() - addsOnTheWay.getOrDefault(scope, 0);
+            if (reply.get(0).toLong() < expected) {
+                restore(scope, connections); // adds are idempotent: the recorded ones are left as they are
             }
         }, failure -> LOG.debugf("Presence heartbeat in %s failed: %s", scope, failure));
     }
 
-    /** Adds this replica's connections in the scope again: Redis lost them, or swept them while this replica stalled. */
+    /**
+     * Adds this replica's connections in the scope again when the scope holds fewer than it has: Redis lost them, swept
+     * them while this replica stalled, or an add's script failed. Connections whose add is still on its way are not
+     * counted as missing; adding a recorded one again changes nothing.
+     */
     private void restore(String scope, Map<String, Entry> connections) {
         List<String> triples = new ArrayList<>();
         connections.forEach((connection, entry) -> {

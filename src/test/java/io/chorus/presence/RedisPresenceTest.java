@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.inject.Inject;
@@ -99,6 +100,22 @@ class RedisPresenceTest extends PresenceContract {
 
         await().atMost(TIMEOUT).until(() -> presence.members(room, 10).await().atMost(TIMEOUT).count() == 1);
         assertTrue(rejoined.contains("alice"));
+    }
+
+    @Test
+    void heartbeatRecordsAConnectionWhoseAddNeverReachedRedis() {
+        String room = scope();
+        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
+        add(presence, room, "c1", "alice");
+        add(presence, room, "c2", "bob");
+        // bob's add as if its script had failed: the replica's other connections are still recorded
+        String base = "test:presence:{" + room + "}:";
+        redis.execute("HDEL", base + "conns:r0", "c2").await().atMost(TIMEOUT);
+        redis.execute("HDEL", base + "counts", "bob").await().atMost(TIMEOUT);
+        assertEquals(List.of("alice"), presence.members(room, 10).await().atMost(TIMEOUT).users());
+
+        await().atMost(TIMEOUT).until(() -> presence.members(room, 10).await().atMost(TIMEOUT).users().size() == 2);
+        assertEquals(Set.of("alice", "bob"), Set.copyOf(presence.members(room, 10).await().atMost(TIMEOUT).users()));
     }
 
     @Test
