@@ -282,16 +282,17 @@ final class LocalGroups<M> {
         Uni<Void> live = group.subscription.whenLive();
         Supplier<Uni<Void>> enters = added && entering != null ? entering : null;
         if (streams == null || !added) {
-            return (enters == null ? live : live.chain(() -> enters.get())).ifNoItem().after(wait).failWith(TimeoutException::new)
-                    .map(ok -> {
-                        answer.send(null, null);
-                        return new Joined(added, null, null);
-                    });
+            Uni<Void> ready = enters == null ? live : live.chain(() -> enters.get());
+            return ready.ifNoItem().after(wait).failWith(TimeoutException::new).map(ok -> {
+                answer.send(null, null);
+                return new Joined(added, null, null);
+            });
         }
         Catchup catchup = new Catchup(group, member, joiner, since, stays, answer, streamNaming.apply(name),
                 onContextOf(Vertx.currentContext())); // the member's own event loop: its writes stay in order
         Supplier<Uni<HistoryRead>> read = since == null
-                ? () -> streams.top(catchup.stream, cohortOf(group)).map(top -> HistoryRead.recovered(top, List.of(), top))
+                ? () -> streams.top(catchup.stream, cohortOf(group))
+                        .map(top -> HistoryRead.recovered(top, List.of(), top))
                 : () -> streams.readAll(catchup.stream, since, cohortOf(group));
         Uni<HistoryRead> first = live.chain(() -> enters == null ? read.get()
                 : Uni.combine().all().unis(read.get(), enters.get().replaceWith(Boolean.TRUE)).asTuple()

@@ -85,21 +85,19 @@ public class RoomRegistry implements PresenceListener {
 
     private Uni<Boolean> join(String room, Session session, String user, String info,
             StreamPosition since, boolean seesPresence, JoinReply answer) {
-        if (user == null) {
-            return rooms.add(room, session, since, seesPresence, answer)
-                    .onFailure().invoke(() -> rooms.remove(room, session))
-                    .replaceWith(false);
-        }
         // The presence record is written before the answer (beside the catch-up read), so whoever hears of the join,
         // on any replica, finds the member in the room's members; the member_joined announcement follows the answer.
+        // A null user is in no presence.
         Uni<Presence.Change> recorded = Uni.createFrom()
-                .deferred(() -> session.link().isOpen() ? recordPresence(room, session, user, info)
+                .deferred(() -> user != null && session.link().isOpen() ? recordPresence(room, session, user, info)
                         : Uni.createFrom().<Presence.Change> nullItem())
                 .memoize().indefinitely();
         return rooms.add(room, session, since, seesPresence, () -> recorded.replaceWithVoid(), answer)
                 .onFailure().invoke(() -> {
                     rooms.remove(room, session);
-                    forgetPresence(room, session); // not awaited: the failure is answered at once
+                    if (user != null) {
+                        forgetPresence(room, session); // not awaited: the failure is answered at once
+                    }
                 })
                 .chain(joined -> joined.added() ? recorded.chain(change -> announceEntry(room, user, info, change))
                         : Uni.createFrom().item(false));

@@ -135,20 +135,24 @@ public final class RedisPresence implements Presence, AutoCloseable {
             args.add(add.entry().user());
             args.add(add.entry().info());
         }
-        Uni<Response> sent = ADD.run(redis, keys(scope), args).onTermination().invoke(() -> arrived(scope, adds.size()));
-        sent.subscribe().with(reply -> {
-            Set<String> joined = new HashSet<>(strings(reply.get(0)));
-            long users = reply.get(1).toLong();
-            for (PendingAdd add : adds) {
-                String user = add.entry().user();
-                add.emitter().complete(new Change(joined.remove(user) ? user : null, users));
-                if (!isLocal(scope, add.connectionId())) {
-                    // closed while its add was on the way: the remove may have reached Redis first
-                    remove(scope, add.connectionId()).subscribe().with(ok -> {
-                    }, failure -> LOG.debugf("Presence of a closed connection in %s not removed: %s", scope, failure));
-                }
+        ADD.run(redis, keys(scope), args).onTermination().invoke(() -> arrived(scope, adds.size()))
+                .subscribe().with(reply -> added(scope, adds, reply),
+                        failure -> adds.forEach(add -> add.emitter().fail(failure)));
+    }
+
+    /** Answers each add of a script that succeeded. */
+    private void added(String scope, List<PendingAdd> adds, Response reply) {
+        Set<String> joined = new HashSet<>(strings(reply.get(0)));
+        long users = reply.get(1).toLong();
+        for (PendingAdd add : adds) {
+            String user = add.entry().user();
+            add.emitter().complete(new Change(joined.remove(user) ? user : null, users));
+            if (!isLocal(scope, add.connectionId())) {
+                // closed while its add was on the way: the remove may have reached Redis first
+                remove(scope, add.connectionId()).subscribe().with(ok -> {
+                }, failure -> LOG.debugf("Presence of a closed connection in %s not removed: %s", scope, failure));
             }
-        }, failure -> adds.forEach(add -> add.emitter().fail(failure)));
+        }
     }
 
     /** Adds of the scope whose script answered (or failed): Redis holds them, or they are for the heartbeat to redo. */

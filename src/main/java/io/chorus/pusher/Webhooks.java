@@ -151,11 +151,13 @@ public class Webhooks {
     }
 
     private void send(PusherApp app, String name, String channel, String user) {
-        send(app, name, channel, user, g -> {
-        });
+        send(app, name, channel, user, null);
     }
 
-    /** Queues one event in Pusher's envelope, {@code {"time_ms":…,"events":[{name, channel, …, user_id}]}}. */
+    /**
+     * Queues one event in Pusher's envelope, {@code {"time_ms":…,"events":[{name, channel, …, user_id}]}};
+     * {@code fields} (null: none) writes the event's own fields.
+     */
     private void send(PusherApp app, String name, String channel, String user, PusherFrames.Body fields) {
         if (app.webhookUrl() == null) {
             return;
@@ -168,7 +170,9 @@ public class Webhooks {
             g.writeStartObject();
             g.writeStringField("name", name);
             g.writeStringField("channel", channel);
-            fields.write(g);
+            if (fields != null) {
+                fields.write(g);
+            }
             if (user != null) {
                 g.writeStringField("user_id", user);
             }

@@ -44,17 +44,18 @@ public class DefaultRedisOptions implements RedisOptionsCustomizer {
         }
         // one connection in use, and room for the next while a lost one is being closed
         RedisOptions own = new RedisOptions(defaults).setMaxPoolSize(2).setMaxPoolWaiting(16);
-        Redis[] made = new Redis[1];
-        Runnable make = () -> made[0] = new Redis(io.vertx.redis.client.Redis.createClient(vertx, own));
         // made on the loop's root context, not on the duplicated context of the request that happens to ask first,
         // which the client would keep (with that request's local data) for its life
         Context current = Vertx.currentContext();
-        Context root = current == null ? null : VertxContext.getRootContext(current);
-        if (root != current && root instanceof ContextInternal internal) {
-            internal.dispatch(make);
-        } else {
-            make.run();
+        ContextInternal root = current != null && VertxContext.getRootContext(current) instanceof ContextInternal r
+                && r != current ? r : null;
+        ContextInternal previous = root == null ? null : root.beginDispatch();
+        try {
+            return Optional.of(new Redis(io.vertx.redis.client.Redis.createClient(vertx, own)));
+        } finally {
+            if (root != null) {
+                root.endDispatch(previous);
+            }
         }
-        return Optional.of(made[0]);
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.chorus.testing.RedisProcess;
+import io.chorus.testing.ReplicaCluster;
 import io.chorus.testing.ReplicaProcess;
 
 /**
@@ -24,22 +24,19 @@ class RedisPoolMetricsIT {
     private static final Pattern POOL_ACTIVE = Pattern.compile(
             "^redis_pool_active\\{[^}]*pool_name=\"<default>\"[^}]*\\} ([0-9.eE+-]+)$", Pattern.MULTILINE);
 
-    private static RedisProcess redis;
+    private static ReplicaCluster cluster;
     private static ReplicaProcess replica;
 
     @BeforeAll
     static void start() {
-        redis = RedisProcess.start();
-        replica = ReplicaProcess.start("pool-r1", redis.hosts());
+        cluster = ReplicaCluster.start(List.of("pool-r1"));
+        replica = cluster.replica("pool-r1");
     }
 
     @AfterAll
     static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
