@@ -138,7 +138,10 @@ public class RoomRegistry implements PresenceListener {
                 });
     }
 
-    /** Ends the membership; completes when presence is updated (errors are logged, presence heals by expiry). */
+    /**
+     * Ends the membership; completes when presence is updated (errors are logged: the heartbeat removes a presence
+     * record whose removal failed).
+     */
     public Uni<Void> leave(String room, Session session) {
         return exit(room, session).replaceWithVoid();
     }
@@ -157,7 +160,7 @@ public class RoomRegistry implements PresenceListener {
                         : announce(room, ts -> ServerFrames.memberLeft(room, change.user(), ts))
                                 .replaceWith(change.user()))
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("Presence of a session in %s not removed (%s); it will expire", room, failure);
+                    LOG.debugf("Presence of a session in %s not removed (%s); the heartbeat removes it", room, failure);
                     return null;
                 });
     }
@@ -166,7 +169,7 @@ public class RoomRegistry implements PresenceListener {
     public void leaveAll(Session session) {
         for (String room : rooms.groupsOf(session)) {
             leave(room, session).subscribe().with(ok -> {
-            }, failure -> LOG.debugf("Leaving %s on close failed (presence heals by expiry): %s", room, failure));
+            }, failure -> LOG.debugf("Leaving %s on close failed (the heartbeat removes its presence): %s", room, failure));
         }
     }
 

@@ -75,7 +75,7 @@ public class UserRegistry {
     public void disconnect(Session session, String user) {
         users.remove(user, session);
         presence.remove(ONLINE, session.id()).subscribe().with(ok -> {
-        }, failure -> LOG.debugf("Online presence of %s not removed (%s); it will expire", user, failure));
+        }, failure -> LOG.debugf("Online presence of %s not removed (%s); the heartbeat removes it", user, failure));
     }
 
     /**

@@ -34,7 +34,8 @@ import io.vertx.mutiny.redis.client.Response;
  * and the users that leave that way are reported to the {@link PresenceListener}. So the connections of a replica
  * that died without saying goodbye leave within {@code ttl + heartbeat}. A replica whose connections are missing
  * from a scope (Redis restarted and lost them, the replica stalled past its ttl and was swept, or an add failed) adds
- * them again.
+ * them again; one whose closed connections are still recorded there (a removal failed, or Redis came back from its
+ * append-only file with connections closed while it was down) removes them.
  */
 public final class RedisPresence implements Presence, AutoCloseable {
 
@@ -62,6 +63,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final Map<String, Map<String, Entry>> local = new ConcurrentHashMap<>();
     /** Adds sent or waiting to be, by scope (none: absent): connections in {@link #local} Redis may not hold yet. */
     private final Map<String, Integer> addsOnTheWay = new ConcurrentHashMap<>();
+    /** Removals sent, by scope (none: absent): connections Redis may still hold that {@link #local} no longer has. */
+    private final Map<String, Integer> removalsOnTheWay = new ConcurrentHashMap<>();
     private final List<PresenceListener> listeners = new CopyOnWriteArrayList<>();
     // guarded by this: adds waiting for the next event-loop tick, by scope, in arrival order
     private Map<String, List<PendingAdd>> pending = new LinkedHashMap<>();
@@ -157,7 +160,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     /** Adds of the scope whose script answered (or failed): Redis holds them, or they are for the heartbeat to redo. */
     private void arrived(String scope, int adds) {
-        addsOnTheWay.computeIfPresent(scope, (s, onTheWay) -> onTheWay > adds ? onTheWay - adds : null);
+        arrived(addsOnTheWay, scope, adds);
+    }
+
+    private static void arrived(Map<String, Integer> onTheWay, String scope, int count) {
+        onTheWay.computeIfPresent(scope, (s, sent) -> sent > count ? sent - count : null);
     }
 
     private boolean isLocal(String scope, String connectionId) {
@@ -171,9 +178,12 @@ public final class RedisPresence implements Presence, AutoCloseable {
             connections.remove(connectionId);
             return connections.isEmpty() ? null : connections;
         });
-        return REMOVE.run(redis, keys(scope), List.of(connectionId))
-                .map(reply -> new Change(reply.get(0).toString().isEmpty() ? null : reply.get(0).toString(),
-                        reply.get(1).toLong()));
+        return Uni.createFrom().deferred(() -> {
+            removalsOnTheWay.merge(scope, 1, Integer::sum);
+            return REMOVE.run(redis, keys(scope), List.of(connectionId))
+                    .onTermination().invoke(() -> arrived(removalsOnTheWay, scope, 1));
+        }).map(reply -> new Change(reply.get(0).toString().isEmpty() ? null : reply.get(0).toString(),
+                reply.get(1).toLong()));
     }
 
     @Override
@@ -213,15 +223,37 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void refresh(String scope, Map<String, Entry> connections) {
+        int mayHold = connections.size() + removalsOnTheWay.getOrDefault(scope, 0);
         List<String> args = List.of(replicaId, expiry(), keyTtlMillis(), Long.toString(System.currentTimeMillis()),
-                connsPrefix(scope));
+                connsPrefix(scope), Integer.toString(mayHold));
         REFRESH.run(redis, keys(scope), args).subscribe().with(reply -> {
             reportLeft(scope, reply.get(1), reply.get(2).toLong());
             int expected = connections.size() - addsOnTheWay.getOrDefault(scope, 0);
             if (reply.get(0).toLong() < expected) {
                 restore(scope, connections); // adds are idempotent: the recorded ones are left as they are
             }
+            if (reply.size() > 3) {
+                removeClosed(scope, strings(reply.get(3)));
+            }
         }, failure -> LOG.debugf("Presence heartbeat in %s failed: %s", scope, failure));
+    }
+
+    /**
+     * Removes the connections the scope records for this replica that it no longer has: their removal failed, or Redis
+     * came back with them. A connection id is never reused, so one that is not local now is closed for good; removing
+     * it twice (its own removal was still on the way) changes nothing the second time. Its user, if that was the
+     * user's last connection in the scope, is reported as left.
+     */
+    private void removeClosed(String scope, List<String> recorded) {
+        for (String connection : recorded) {
+            if (!isLocal(scope, connection)) {
+                remove(scope, connection).subscribe().with(change -> {
+                    if (change.user() != null) {
+                        listeners.forEach(l -> l.left(scope, change.user(), change.users()));
+                    }
+                }, failure -> LOG.debugf("Presence of a closed connection in %s not removed yet: %s", scope, failure));
+            }
+        }
     }
 
     /**

@@ -55,7 +55,7 @@ public class ChannelIndex {
             if (change.user() != null) {
                 webhooks.channelVacated(app, channel);
             }
-        }, failure -> LOG.debugf("Occupancy of %s not removed (%s); it will expire", channel, failure));
+        }, failure -> LOG.debugf("Occupancy of %s not removed (%s); the heartbeat removes it", channel, failure));
     }
 
     /** The app's occupied channels, cluster-wide (at most {@link #MAX_LISTED}). */

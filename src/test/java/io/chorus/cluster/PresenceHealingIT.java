@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +18,8 @@ import io.chorus.testing.TestClient;
 
 /**
  * Presence heals: a replica killed with SIGKILL says no goodbye, yet its users leave presence within ttl + heartbeat;
- * a join that fails leaves no presence behind.
+ * a join that fails leaves no presence behind; a connection that closed while Redis was down leaves presence once
+ * Redis is back, even when Redis comes back with its record.
  */
 class PresenceHealingIT {
 
@@ -67,5 +70,35 @@ class PresenceHealingIT {
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(15))
                     .until(() -> host.members(room).equals(Set.of("host")));
         }
+    }
+
+    @Test
+    void aConnectionClosedWhileRedisWasDownLeavesPresenceWhenRedisComesBackWithIt() {
+        try (RedisProcess redis = RedisProcess.startPersistent();
+                ReplicaProcess replica = ReplicaProcess.start("r1", redis.hosts(), "chorus.presence.heartbeat=500ms");
+                TestClient host = replica.connect("host")) {
+            String room = "outage";
+            host.join(room);
+            TestClient leaver = replica.connect("leaver");
+            leaver.join(room);
+            assertEquals(Set.of("host", "leaver"), host.members(room));
+
+            redis.kill(); // the append-only file keeps leaver's record
+            leaver.close(); // its removal finds no Redis
+            await().atMost(Duration.ofSeconds(15)).until(() -> openConnections(replica) == 1);
+            redis.restart();
+
+            // leaver's record is back with Redis; this replica, which no longer has the connection, removes it
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> host.members(room).equals(Set.of("host")));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> host.members(room).equals(Set.of("host")));
+        }
+    }
+
+    private static double openConnections(ReplicaProcess replica) {
+        Matcher gauge = Pattern.compile("(?m)^chorus_connections(\\{[^}]*\\})? (\\S+)$")
+                .matcher(replica.get("/q/metrics"));
+        return gauge.find() ? Double.parseDouble(gauge.group(2)) : -1;
     }
 }

@@ -119,6 +119,36 @@ class RedisPresenceTest extends PresenceContract {
     }
 
     @Test
+    void heartbeatRemovesAClosedConnectionWhoseRemovalNeverReachedRedis() {
+        String room = scope();
+        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
+        List<String> leftEvents = new CopyOnWriteArrayList<>();
+        presence.listen(new PresenceListener() {
+            @Override
+            public void joined(String scope, String user, long users) {
+            }
+
+            @Override
+            public void left(String scope, String user, long users) {
+                leftEvents.add(user);
+            }
+        });
+        add(presence, room, "c1", "alice");
+        add(presence, room, "c2", "bob");
+        presence.remove(room, "c2").await().atMost(TIMEOUT);
+        // bob's connection back in Redis, as if its removal had failed and Redis came back from its append-only file
+        String base = "test:presence:{" + room + "}:";
+        redis.execute("HSET", base + "conns:r0", "c2", "bob").await().atMost(TIMEOUT);
+        redis.execute("HINCRBY", base + "counts", "bob", "1").await().atMost(TIMEOUT);
+        assertEquals(Set.of("alice", "bob"), Set.copyOf(presence.members(room, 10).await().atMost(TIMEOUT).users()));
+
+        await().atMost(TIMEOUT).until(() -> presence.members(room, 10).await().atMost(TIMEOUT).users().size() == 1);
+        assertEquals(List.of("alice"), presence.members(room, 10).await().atMost(TIMEOUT).users());
+        await().atMost(TIMEOUT).until(() -> leftEvents.contains("bob"));
+        assertEquals(List.of("bob"), leftEvents, "bob left once; alice, still connected, stays");
+    }
+
+    @Test
     void presenceKeysExpireWhenNobodyRefreshesThem() {
         String room = scope();
         RedisPresence presence = replica(Duration.ofMillis(500), Duration.ofSeconds(60));
