@@ -2,11 +2,9 @@ package io.chorus.hub;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 import io.netty.channel.EventLoop;
 
@@ -18,12 +16,12 @@ import io.netty.channel.EventLoop;
  */
 final class ConnectionDelivery implements GroupDelivery<Session> {
 
+    /** Enough for the pages of the recoveries in flight at once; a frame forgotten too early is only encoded again. */
+    static final int REPLAYED_KEPT = 1024;
+
     private final Fanout fanout;
-    /**
-     * Stored frames being replayed, each encoded once: joiners recovering the same stretch share one read, so the
-     * same strings come by again. Weak: an entry goes when the read that holds its string is done with.
-     */
-    private final Map<String, Fanout.Frame> replayed = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Replayed frames, encoded once for the joiners that recover the same stretch together. */
+    private final ReplayedFrames replayed = new ReplayedFrames(REPLAYED_KEPT);
 
     ConnectionDelivery(Fanout fanout) {
         this.fanout = fanout;
@@ -41,14 +39,23 @@ final class ConnectionDelivery implements GroupDelivery<Session> {
             write(group, List.of(member), frame, except);
             return;
         }
-        fanout.write(List.of(member), replayed.computeIfAbsent(frame, Fanout.Frame::new));
+        Fanout.Frame encoded = replayed.frameOf(frame);
+        try {
+            fanout.write(List.of(member), encoded);
+        } finally {
+            encoded.release();
+        }
     }
 
     @Override
     public void writeNative(List<MembersByLoop.Part<Session>> parts, String frame) {
         Fanout.Frame encoded = new Fanout.Frame(frame);
-        for (MembersByLoop.Part<Session> part : parts) {
-            fanout.write((EventLoop) part.loop(), part.members(), encoded);
+        try {
+            for (MembersByLoop.Part<Session> part : parts) {
+                fanout.write((EventLoop) part.loop(), part.members(), encoded);
+            }
+        } finally {
+            encoded.release();
         }
     }
 

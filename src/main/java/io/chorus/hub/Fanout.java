@@ -1,11 +1,12 @@
 package io.chorus.hub;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.inject.Singleton;
@@ -15,7 +16,8 @@ import org.jboss.logging.Logger;
 import io.chorus.ChorusConfig;
 import io.chorus.protocol.CloseCodes;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -163,9 +165,9 @@ public class Fanout {
         private boolean write(Frame frame) {
             ChannelHandlerContext at = context();
             if (encoded) {
-                at.write(frame.wire().retainedDuplicate(), noPromise);
+                at.write(frame.wire(at.alloc()).retainedDuplicate(), noPromise);
             } else {
-                at.write(new TextWebSocketFrame(true, 0, frame.retainedPayload()), noPromise);
+                at.write(new TextWebSocketFrame(true, 0, frame.retainedPayload(at.alloc())), noPromise);
             }
             boolean first = !unflushed;
             unflushed = true;
@@ -184,13 +186,18 @@ public class Fanout {
     }
 
     /**
-     * A frame's text, and its bytes once a write needs them: encode once, write to many. The bytes are never released,
-     * so every write may take a retained view of them.
+     * A frame's text, and its bytes once a write needs them: encode once, write to many. The bytes are pooled direct
+     * memory, which the socket writes from as they are (a heap buffer would be copied into direct memory again for
+     * every connection it is written to), so they are given back explicitly: whoever makes a frame holds it, every
+     * batch of writes holds it until it has run, each write holds a view until the socket took it, and the bytes go
+     * back to the pool when the last of them lets go.
      */
     public static final class Frame {
         private final String text;
+        private final AtomicInteger holders = new AtomicInteger(1);
         private volatile ByteBuf wire;
 
+        /** A frame held by its maker, who {@link #release()}s it once it has handed it to its writes. */
         public Frame(String text) {
             this.text = text;
         }
@@ -199,14 +206,43 @@ public class Fanout {
             return text;
         }
 
-        /** The whole WebSocket frame as a server sends it (RFC 6455 5.2: FIN, text opcode, unmasked, length). */
-        ByteBuf wire() {
+        /** One more holder; fails if every holder had let go (its bytes may be gone). */
+        Frame retain() {
+            if (holders.getAndUpdate(n -> n == 0 ? 0 : n + 1) == 0) {
+                throw new IllegalStateException("frame already released");
+            }
+            return this;
+        }
+
+        /** A holder lets go; the last one gives the bytes back. */
+        public void release() {
+            if (holders.decrementAndGet() == 0) {
+                ByteBuf bytes;
+                synchronized (this) {
+                    bytes = wire;
+                    wire = null;
+                }
+                if (bytes != null) {
+                    bytes.release();
+                }
+            }
+        }
+
+        /**
+         * The whole WebSocket frame as a server sends it (RFC 6455 5.2: FIN, text opcode, unmasked, length), encoded
+         * at the first call with memory of {@code pool} (the connection's own allocator: the one its socket would copy
+         * a heap buffer into); only for a holder of the frame, and valid while it holds it.
+         */
+        ByteBuf wire(ByteBufAllocator pool) {
             ByteBuf bytes = wire;
             if (bytes == null) {
                 synchronized (this) {
+                    if (holders.get() == 0) {
+                        throw new IllegalStateException("frame already released");
+                    }
                     bytes = wire;
                     if (bytes == null) {
-                        bytes = textFrame(text.getBytes(StandardCharsets.UTF_8));
+                        bytes = textFrame(text, pool);
                         wire = bytes;
                     }
                 }
@@ -215,17 +251,17 @@ public class Fanout {
         }
 
         /** A retained view of the UTF-8 text alone, behind the frame's header. */
-        ByteBuf retainedPayload() {
-            ByteBuf frame = wire();
+        ByteBuf retainedPayload(ByteBufAllocator pool) {
+            ByteBuf frame = wire(pool);
             int lengthCode = frame.getByte(1) & 0x7F; // 126: 16-bit length follows, 127: 64-bit
             int header = lengthCode == 126 ? 4 : lengthCode == 127 ? 10 : 2;
             return frame.retainedSlice(header, frame.readableBytes() - header);
         }
 
-        private static ByteBuf textFrame(byte[] payload) {
-            int length = payload.length;
+        private static ByteBuf textFrame(String text, ByteBufAllocator pool) {
+            int length = ByteBufUtil.utf8Bytes(text);
             int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
-            ByteBuf frame = Unpooled.buffer(header + length);
+            ByteBuf frame = pool.directBuffer(header + length);
             frame.writeByte(0x81); // FIN, text
             if (length < 126) {
                 frame.writeByte(length);
@@ -236,7 +272,7 @@ public class Fanout {
                 frame.writeByte(127);
                 frame.writeLong(length);
             }
-            frame.writeBytes(payload);
+            ByteBufUtil.reserveAndWriteUtf8(frame, text, length); // exactly what is left: no reallocation
             return frame;
         }
     }
@@ -246,10 +282,15 @@ public class Fanout {
      * in call order, so every session sees frames in the order they were handed over here.
      */
     public void write(Iterable<Session> sessions, String text) {
-        write(sessions, new Frame(text));
+        Frame frame = new Frame(text);
+        try {
+            write(sessions, frame);
+        } finally {
+            frame.release();
+        }
     }
 
-    /** As {@link #write(Iterable, String)}, for a frame that may already be encoded. */
+    /** As {@link #write(Iterable, String)}, for a frame that may already be encoded; the caller holds it. */
     public void write(Iterable<Session> sessions, Frame frame) {
         List<Batch> batches = new ArrayList<>(4);
         Batch last = null;
@@ -271,7 +312,8 @@ public class Fanout {
 
     /**
      * As {@link #write(Iterable, Frame)}, for sessions already known to be of one event loop ({@code loop}; null:
-     * sessions without an outlet): the list is handed to the loop as it is, and only read there.
+     * sessions without an outlet): the list is handed to the loop as it is, and only read there. The caller holds the
+     * frame.
      */
     public void write(EventLoop loop, List<Session> sessions, Frame frame) {
         if (loop == null) {
@@ -294,7 +336,7 @@ public class Fanout {
         return batch;
     }
 
-    /** One frame for the sessions of one event loop, written there in one task. */
+    /** One frame for the sessions of one event loop, written there in one task; holds the frame until it has run. */
     private final class Batch implements Runnable {
         private final EventLoop loop;
         private final Frame frame;
@@ -302,29 +344,37 @@ public class Fanout {
 
         Batch(EventLoop loop, Frame frame, List<Session> sessions) {
             this.loop = loop;
-            this.frame = frame;
+            this.frame = frame.retain();
             this.sessions = sessions;
         }
 
         void start() {
             if (loop.inEventLoop()) {
                 run();
-            } else {
+                return;
+            }
+            try {
                 loop.execute(this);
+            } catch (RejectedExecutionException shutDown) {
+                frame.release(); // the loop is gone, and its connections with it
             }
         }
 
         @Override
         public void run() {
-            Flushes due = flushes.computeIfAbsent(loop, Flushes::new);
-            int wrote = 0;
-            for (int i = 0; i < sessions.size(); i++) {
-                Session session = sessions.get(i);
-                if (writeOnLoop(session, session.outlet(), frame, due)) {
-                    wrote++;
+            try {
+                Flushes due = flushes.computeIfAbsent(loop, Flushes::new);
+                int wrote = 0;
+                for (int i = 0; i < sessions.size(); i++) {
+                    Session session = sessions.get(i);
+                    if (writeOnLoop(session, session.outlet(), frame, due)) {
+                        wrote++;
+                    }
                 }
+                written.add(wrote);
+            } finally {
+                frame.release();
             }
-            written.add(wrote);
         }
     }
 

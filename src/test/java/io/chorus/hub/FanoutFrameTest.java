@@ -2,14 +2,17 @@ package io.chorus.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
@@ -27,7 +30,7 @@ class FanoutFrameTest {
         String text = textOf(length);
         Fanout.Frame frame = new Fanout.Frame(text);
 
-        TextWebSocketFrame decoded = decode(frame.wire().retainedDuplicate());
+        TextWebSocketFrame decoded = decode(frame.wire(PooledByteBufAllocator.DEFAULT).retainedDuplicate());
 
         assertTrue(decoded.isFinalFragment());
         assertEquals(0, decoded.rsv());
@@ -39,10 +42,34 @@ class FanoutFrameTest {
     @ValueSource(ints = { 0, 125, 126, 65_536 })
     void payloadViewIsTheTextAlone(int length) {
         String text = textOf(length);
-        ByteBuf payload = new Fanout.Frame(text).retainedPayload();
+        ByteBuf payload = new Fanout.Frame(text).retainedPayload(PooledByteBufAllocator.DEFAULT);
 
         assertEquals(text, payload.toString(StandardCharsets.UTF_8));
         payload.release();
+    }
+
+    @Test
+    void theBytesGoBackToThePoolWhenTheLastHolderLetsGo() {
+        Fanout.Frame frame = new Fanout.Frame(textOf(300));
+        ByteBuf wire = frame.wire(PooledByteBufAllocator.DEFAULT);
+        assertTrue(wire.isDirect(), "the socket writes pooled direct bytes as they are, with no copy per connection");
+        ByteBuf inFlight = wire.retainedDuplicate(); // a write the socket has not taken yet
+        frame.retain(); // a batch of writes still queued
+
+        frame.release(); // the maker has handed it over
+        frame.release(); // the batch has run
+        assertEquals(1, wire.refCnt(), "the write still in flight keeps the bytes");
+        inFlight.release();
+        assertEquals(0, wire.refCnt());
+        assertThrows(IllegalStateException.class, frame::retain, "a released frame cannot be held again");
+        assertThrows(IllegalStateException.class, () -> frame.wire(PooledByteBufAllocator.DEFAULT));
+    }
+
+    @Test
+    void aFrameNeverWrittenIsNeverEncoded() {
+        Fanout.Frame frame = new Fanout.Frame("{}");
+        frame.release(); // nothing to give back, nothing allocated
+        assertThrows(IllegalStateException.class, () -> frame.wire(PooledByteBufAllocator.DEFAULT));
     }
 
     /** A text of exactly {@code length} UTF-8 bytes, with two-byte characters in it. */
