@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -68,7 +69,8 @@ class FrameBytesIT {
     }
 
     private static void collectGarbage(ReplicaProcess replica) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder("jcmd", Long.toString(replica.pid()), "GC.run")
+        String jcmdBinary = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(); // the replica's JDK
+        Process jcmd = new ProcessBuilder(jcmdBinary, Long.toString(replica.pid()), "GC.run")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS), "jcmd GC.run");
         assertEquals(0, jcmd.exitValue(), "jcmd GC.run");
