@@ -1,10 +1,13 @@
 package io.chorus.transport;
 
+import java.util.List;
+
 import org.jboss.logging.Logger;
 
 import io.chorus.ChorusConfig;
 import io.chorus.history.RecentHistory;
 import io.chorus.hub.ClientFrame;
+import io.chorus.hub.Fanout;
 import io.chorus.hub.JoinReply;
 import io.chorus.hub.Link;
 import io.chorus.hub.Publisher;
@@ -64,9 +67,11 @@ public class ChatSocket {
     private final RecentHistory history;
     private final ClientFrameParser parser;
     private final String replicaId;
+    private final Fanout fanout;
 
     ChatSocket(Sessions sessions, Publisher publisher, RoomRegistry rooms, UserRegistry users, ChorusMeters meters,
-            CommandBudget budget, ConnectionFailures failures, RecentHistory history, ChorusConfig config) {
+            CommandBudget budget, ConnectionFailures failures, RecentHistory history, Fanout fanout, ChorusConfig config) {
+        this.fanout = fanout;
         this.sessions = sessions;
         this.history = history;
         this.failures = failures;
@@ -162,11 +167,11 @@ public class ChatSocket {
             } else {
                 meters.roomMessagePublished();
             }
-            return acknowledge(connection, publish.ref(), room == null ? publisher.toEveryone(user, publish.payload())
+            return acknowledge(session, publish.ref(), room == null ? publisher.toEveryone(user, publish.payload())
                     : publisher.toRoom(room, user, publish.payload()));
         } else if (command instanceof ClientCommand.Direct direct) {
             meters.directMessagePublished();
-            return acknowledge(connection, direct.ref(), publisher.toUser(direct.to(), user, direct.payload()));
+            return acknowledge(session, direct.ref(), publisher.toUser(direct.to(), user, direct.payload()));
         } else if (command instanceof ClientCommand.Join join) {
             JoinReply reply = (recovered, position) -> connection
                     .sendText(ServerFrames.joined(join.room(), join.ref(), recovered, position))
@@ -268,17 +273,24 @@ public class ChatSocket {
         });
     }
 
-    /** Acks a publish (with its stream position when the stream keeps history) or reports its failure. */
-    private static Uni<Void> acknowledge(WebSocketConnection connection, String ref, Uni<Publisher.Published> publish) {
+    /**
+     * Acks a publish (with its stream position when the stream keeps history) or reports its failure. The ack is
+     * written like the messages the connection receives ({@link Fanout}): from pooled memory, bounded, and flushed
+     * with its event loop's next flush, so an ack and a message that reach a connection in one pass share a socket
+     * write.
+     */
+    private Uni<Void> acknowledge(Session session, String ref, Uni<Publisher.Published> publish) {
         return publish.onItemOrFailure().transformToUni((published, failure) -> {
             if (failure != null) {
                 LOG.debugf("Publish failed: %s", failure);
                 String id = failure instanceof Publisher.Unconfirmed unconfirmed ? unconfirmed.id() : null;
-                return connection.sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
+                return session.link().sendText(ServerFrames.error(ErrorCode.BACKPLANE_UNAVAILABLE,
                         "the backplane did not confirm the message: it may not have been delivered", ref, id));
             }
-            return ref == null ? Uni.createFrom().voidItem()
-                    : connection.sendText(ServerFrames.ack(ref, published.id(), published.position()));
+            if (ref != null) {
+                fanout.write(List.of(session), ServerFrames.ack(ref, published.id(), published.position()));
+            }
+            return Uni.createFrom().voidItem();
         });
     }
 
