@@ -1,14 +1,10 @@
 import re,sys,collections
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from perfscript import samples as read_samples
 # callers.py SCRIPT PIDS PATTERN [depth]: for replica samples containing PATTERN, the chain of Java frames above it
 pids=sys.argv[2].split(','); pat=sys.argv[3]; depth=int(sys.argv[4]) if len(sys.argv)>4 else 6
-samples=[];cur=None
-for line in open(sys.argv[1],errors='replace'):
-    if not line.strip():
-        if cur: samples.append(cur); cur=None
-        continue
-    if not line[0].isspace(): cur=[line,[]]; continue
-    m=re.match(r'\s*[0-9a-f]+ (.*) \((.*)\)\s*$',line)
-    if m and cur is not None: cur[1].append((m.group(1),m.group(2)))
+samples=read_samples(sys.argv[1])
 ev=[s for s in samples if 'eventloo' in s[0] and any(any('perf-'+p in f[1] for p in pids) for f in s[1])]
 c=collections.Counter()
 for s in ev:

@@ -138,7 +138,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             args.add(add.entry().user());
             args.add(add.entry().info());
         }
-        ADD.run(redis, keys(scope), args).onTermination().invoke(() -> arrived(scope, adds.size()))
+        ADD.run(redis, keys(scope), args).onTermination().invoke(() -> arrived(addsOnTheWay, scope, adds.size()))
                 .subscribe().with(reply -> added(scope, adds, reply),
                         failure -> adds.forEach(add -> add.emitter().fail(failure)));
     }
@@ -158,11 +158,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
         }
     }
 
-    /** Adds of the scope whose script answered (or failed): Redis holds them, or they are for the heartbeat to redo. */
-    private void arrived(String scope, int adds) {
-        arrived(addsOnTheWay, scope, adds);
-    }
-
+    /**
+     * Adds or removals of the scope whose script answered (or failed): Redis has them done, or they are for the
+     * heartbeat to redo.
+     */
     private static void arrived(Map<String, Integer> onTheWay, String scope, int count) {
         onTheWay.computeIfPresent(scope, (s, sent) -> sent > count ? sent - count : null);
     }

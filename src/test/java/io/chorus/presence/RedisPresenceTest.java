@@ -46,13 +46,22 @@ class RedisPresenceTest extends PresenceContract {
         return presence;
     }
 
-    /** Runs a change of the test's own in Redis as one script, so a heartbeat sees all of it or none. */
-    private void atomically(String script, String... keys) {
-        String[] args = new String[2 + keys.length];
-        args[0] = script;
-        args[1] = Integer.toString(keys.length);
-        System.arraycopy(keys, 0, args, 2, keys.length);
-        redis.execute("EVAL", args).await().atMost(TIMEOUT);
+    /** Replica r0 with a 100 ms heartbeat, alice (c1) and bob (c2) present in the room, its events recorded. */
+    private RedisPresence aliceAndBobOnAFastHeartbeat(String room, RecordedPresenceEvents events) {
+        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
+        presence.listen(events);
+        add(presence, room, "c1", "alice");
+        add(presence, room, "c2", "bob");
+        return presence;
+    }
+
+    /**
+     * Runs a change of the test's own to r0's records in the room as one script (KEYS[1] its conns, KEYS[2] the
+     * counts), so the heartbeat, every 100 ms, sees all of it or none.
+     */
+    private void atomically(String room, String script) {
+        String base = "test:presence:{" + room + "}:";
+        redis.execute("EVAL", script, "2", base + "conns:r0", base + "counts").await().atMost(TIMEOUT);
     }
 
     @AfterEach
@@ -95,15 +104,10 @@ class RedisPresenceTest extends PresenceContract {
     @Test
     void heartbeatRecordsAConnectionWhoseAddNeverReachedRedis() {
         String room = scope();
-        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
         RecordedPresenceEvents events = new RecordedPresenceEvents();
-        presence.listen(events);
-        add(presence, room, "c1", "alice");
-        add(presence, room, "c2", "bob");
+        RedisPresence presence = aliceAndBobOnAFastHeartbeat(room, events);
         // bob's add as if its script had failed: the replica's other connections are still recorded
-        String base = "test:presence:{" + room + "}:";
-        atomically("redis.call('HDEL', KEYS[1], 'c2'); redis.call('HDEL', KEYS[2], 'bob')", base + "conns:r0",
-                base + "counts"); // in one step: the heartbeat runs every 100 ms and must not see half of it
+        atomically(room, "redis.call('HDEL', KEYS[1], 'c2'); redis.call('HDEL', KEYS[2], 'bob')");
 
         // bob joins again only if his record was missing: the heartbeat found it so, and added it
         await().atMost(TIMEOUT).until(() -> events.joined.contains("bob"));
@@ -113,16 +117,11 @@ class RedisPresenceTest extends PresenceContract {
     @Test
     void heartbeatRemovesAClosedConnectionWhoseRemovalNeverReachedRedis() {
         String room = scope();
-        RedisPresence presence = replica(Duration.ofSeconds(5), Duration.ofMillis(100));
         RecordedPresenceEvents events = new RecordedPresenceEvents();
-        presence.listen(events);
-        add(presence, room, "c1", "alice");
-        add(presence, room, "c2", "bob");
+        RedisPresence presence = aliceAndBobOnAFastHeartbeat(room, events);
         presence.remove(room, "c2").await().atMost(TIMEOUT);
         // bob's connection back in Redis, as if its removal had failed and Redis came back from its append-only file
-        String base = "test:presence:{" + room + "}:";
-        atomically("redis.call('HSET', KEYS[1], 'c2', 'bob'); redis.call('HINCRBY', KEYS[2], 'bob', 1)",
-                base + "conns:r0", base + "counts");
+        atomically(room, "redis.call('HSET', KEYS[1], 'c2', 'bob'); redis.call('HINCRBY', KEYS[2], 'bob', 1)");
 
         // bob leaves only if his record was there: the heartbeat found it, and removed it
         await().atMost(TIMEOUT).until(() -> events.left.contains("bob"));
