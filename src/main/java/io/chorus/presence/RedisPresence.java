@@ -149,13 +149,34 @@ public final class RedisPresence implements Presence, AutoCloseable {
         long users = reply.get(1).toLong();
         for (PendingAdd add : adds) {
             String user = add.entry().user();
-            add.emitter().complete(new Change(joined.remove(user) ? user : null, users));
-            if (!isLocal(scope, add.connectionId())) {
-                // closed while its add was on the way: the remove may have reached Redis first
-                remove(scope, add.connectionId()).subscribe().with(ok -> {
-                }, failure -> LOG.debugf("Presence of a closed connection in %s not removed: %s", scope, failure));
+            boolean first = joined.remove(user);
+            if (isLocal(scope, add.connectionId())) {
+                add.emitter().complete(new Change(first ? user : null, users));
+            } else {
+                withdraw(scope, add, first, users);
             }
         }
+    }
+
+    /**
+     * Takes back an add that reached Redis after its connection closed: the close's removal, sent while the add waited,
+     * found nothing to remove. The add is answered with what the two did together, so a user is reported joined only
+     * if it is still present, and left only if it was reported joined before: a join that was taken back at once
+     * says nothing, and a user whose other connection closed meanwhile, leaving this one its last, is reported left
+     * to the listeners (nobody else would say it).
+     */
+    private void withdraw(String scope, PendingAdd add, boolean first, long users) {
+        String user = add.entry().user();
+        removeClosed(scope, add.connectionId()).subscribe().with(change -> {
+            boolean left = user.equals(change.user());
+            add.emitter().complete(new Change(first && !left ? user : null, change.users()));
+            if (left && !first) {
+                listeners.forEach(l -> l.left(scope, user, change.users()));
+            }
+        }, failure -> {
+            // the heartbeat removes it later, and reports the user left if it was its last connection
+            add.emitter().complete(new Change(first ? user : null, users));
+        });
     }
 
     /**
@@ -246,13 +267,21 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private void removeClosed(String scope, List<String> recorded) {
         for (String connection : recorded) {
             if (!isLocal(scope, connection)) {
-                remove(scope, connection).subscribe().with(change -> {
+                removeClosed(scope, connection).subscribe().with(change -> {
                     if (change.user() != null) {
                         listeners.forEach(l -> l.left(scope, change.user(), change.users()));
                     }
-                }, failure -> LOG.debugf("Presence of a closed connection in %s not removed yet: %s", scope, failure));
+                }, failure -> {
+                    // logged; the next heartbeat finds the connection again
+                });
             }
         }
+    }
+
+    /** Removes a connection this replica no longer has from the scope's records; a failure is logged and passed on. */
+    private Uni<Change> removeClosed(String scope, String connection) {
+        return remove(scope, connection).onFailure().invoke(failure -> LOG.debugf(
+                "Presence of a closed connection in %s not removed yet (the heartbeat retries): %s", scope, failure));
     }
 
     /**

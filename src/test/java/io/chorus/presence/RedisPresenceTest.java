@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.inject.Inject;
 
@@ -128,6 +129,40 @@ class RedisPresenceTest extends PresenceContract {
         assertEquals(List.of("alice"), presence.members(room, 10).await().atMost(TIMEOUT).users());
         await().during(Duration.ofMillis(500)).atMost(TIMEOUT).until(() -> events.left.size() == 1);
         assertEquals(List.of("bob"), events.left, "bob left once; alice, still connected, stays");
+    }
+
+    @Test
+    void aConnectionClosedBeforeItsAddAnsweredIsReportedJoinedOnlyIfItIsReportedLeft() {
+        RedisPresence presence = replica(Duration.ofSeconds(30), Duration.ofSeconds(10));
+        RecordedPresenceEvents events = new RecordedPresenceEvents();
+        presence.listen(events);
+        List<String> joined = new CopyOnWriteArrayList<>();
+        List<String> left = new CopyOnWriteArrayList<>();
+        List<String> rooms = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String room = scope();
+            rooms.add(room);
+            // a join and a close in one event-loop task: the add waits for the loop's next tick, the removal goes at
+            // once, so Redis usually sees the removal (of nothing) first and the add after it
+            vertx.runOnContext(ignored -> {
+                presence.add(room, "c1", "alice").subscribe().with(change -> record(change, joined));
+                presence.remove(room, "c1").subscribe().with(change -> record(change, left));
+            });
+        }
+
+        for (String room : rooms) {
+            await().atMost(TIMEOUT).until(() -> presence.members(room, 10).await().atMost(TIMEOUT).count() == 0);
+        }
+        await().during(Duration.ofMillis(300)).atMost(TIMEOUT).untilAsserted(() -> assertEquals(
+                joined.size() + events.joined.size(), left.size() + events.left.size(),
+                "every user reported joined is reported left; joined " + joined + events.joined + ", left " + left
+                        + events.left));
+    }
+
+    private static void record(Presence.Change change, List<String> users) {
+        if (change.user() != null) {
+            users.add(change.user());
+        }
     }
 
     @Test
