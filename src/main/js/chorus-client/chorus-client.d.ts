@@ -104,6 +104,14 @@ export interface MemberEvent {
   ts: number;
 }
 
+/** The room's current members, pushed by a replica whose Redis subscription came back (events may have been lost). */
+export interface MembersEvent {
+  v: 1;
+  type: 'members';
+  room: string;
+  users: string[];
+}
+
 export interface GapEvent {
   /** null: the broadcast stream. */
   room: string | null;
@@ -136,6 +144,7 @@ export interface ChorusClientEvents {
   joined: Joined;
   member_joined: MemberEvent;
   member_left: MemberEvent;
+  members: MembersEvent;
   gap: GapEvent;
   state: StateEvent;
   error: ChorusError;

@@ -474,6 +474,13 @@ export class ChorusClient {
       case 'member_left':
         this.#emit(frame.type, frame);
         break;
+      case 'members':
+        if (frame.ref === undefined && frame.room !== undefined) {
+          this.#emit('members', frame); // pushed: the room's members now, replacing what events said before
+        } else {
+          this.#settle(frame.ref, frame);
+        }
+        break;
       default:
         if (ANSWERS.has(frame.type)) {
           this.#settle(frame.ref, frame);

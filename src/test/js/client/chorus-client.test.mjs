@@ -2,10 +2,11 @@
 // presence across replicas, and what it does when the connection goes — reconnect with capped full-jitter backoff,
 // rejoin, recover once and in order; no reconnect after close() or a token expiry (4001).
 // Run by NodeClientIT, which starts Redis and the replicas and passes them in the environment:
-//   CHORUS_REPLICAS=r1=http://127.0.0.1:P1/,r2=http://127.0.0.1:P2/   (anonymous mode)
+//   CHORUS_REPLICAS=r1=http://127.0.0.1:P1/,r2=http://127.0.0.1:P2/   (anonymous mode)  CHORUS_REDIS_PORT=<their Redis>
 //   CHORUS_JWT_REPLICA=jwt=http://127.0.0.1:P3/  CHORUS_JWT_PRIVATE_KEY=<PKCS#8 PEM>  CHORUS_JWT_ISSUER=…   (RS256)
 import assert from 'node:assert/strict';
 import { sign } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ChorusClient, ChorusError, backoffDelay } from '@chorus/client';
@@ -14,6 +15,7 @@ import { Gate } from '../support/gate.mjs';
 const TIMEOUT = 15_000;
 const replicas = parseReplicas(process.env.CHORUS_REPLICAS);
 const { r1, r2 } = replicas;
+const redisPort = Number(process.env.CHORUS_REDIS_PORT);
 const clients = [];
 
 after(() => clients.forEach((client) => client.close()));
@@ -99,6 +101,23 @@ describe('requests', () => {
     const received = await until(() => direct.find((m) => m.id === ack.id));
     assert.equal(received.to, 'p-bob');
     assert.equal(received.replica, 'r1');
+  });
+
+  test('a replica whose Redis subscription came back pushes the room\'s members, emitted as members', async () => {
+    const alice = client(r1.ws, { user: 'rs-alice' });
+    const bob = client(r2.ws, { user: 'rs-bob' });
+    await Promise.all([alice.connect(), bob.connect()]);
+    await alice.join('node-resync');
+    await bob.join('node-resync');
+    const pushed = record(alice, 'members');
+    const clients = await redisCommand(redisPort, 'CLIENT', 'LIST', 'TYPE', 'pubsub');
+    const subscriber = /id=(\d+) [^\n]*name=chorus-subscriber:r1 /.exec(clients);
+    assert.ok(subscriber, `r1's subscriber connection in ${clients}`);
+    await redisCommand(redisPort, 'CLIENT', 'KILL', 'ID', subscriber[1]); // r1 alone loses its subscriptions
+
+    const members = await until(() => pushed.find((e) => e.room === 'node-resync'));
+    assert.deepEqual([...members.users].sort(), ['rs-alice', 'rs-bob']);
+    assert.equal(members.ref, undefined);
   });
 });
 
@@ -301,6 +320,19 @@ function parseReplicas(spec) {
     const http = new URL(url);
     return [id, { id, http: http.toString(), ws: `ws://${http.host}/ws` }];
   }));
+}
+
+/** Sends one command to Redis and resolves with the first bytes of its reply, as text. */
+function redisCommand(port, ...args) {
+  const request = `*${args.length}\r\n` + args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(port, '127.0.0.1', () => socket.write(request));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString());
+    });
+    socket.once('error', reject);
+  });
 }
 
 /** Every event of one type from now on, in an array. */

@@ -71,6 +71,10 @@ async function start({ user, room, token, servers }) {
     renderPeople();
     refreshOnline();
   });
+  client.on('members', ({ room, users }) => { // the replica lost Redis for a while: who is here now
+    roomOf(room).members = new Set(users);
+    renderPeople();
+  });
   client.on('gap', ({ room }) => system(room ?? view.current, 'Messages may be missing here: the server lost them.', 'warn'));
   client.on('error', (error) => system(view.current, `Error: ${error.message} (${error.code})`, 'error'));
 

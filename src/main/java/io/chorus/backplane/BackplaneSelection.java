@@ -28,8 +28,8 @@ final class BackplaneSelection {
     Backplane backplane(RedisAddress address, Instance<ReactiveRedisDataSource> redis, Vertx vertx,
             ChorusConfig config) {
         Backplane backplane = address.isConfigured()
-                ? new RedisBackplane(redis.get(), vertx, address.display(), address.isCluster(), config.reconnect().initialDelay(),
-                        config.reconnect().maxDelay())
+                ? new RedisBackplane(redis.get(), vertx, config.replicaId(), address.display(), address.isCluster(),
+                        config.reconnect().initialDelay(), config.reconnect().maxDelay())
                 : new LocalBackplane(new LocalBroker(serially(vertx)));
         LOG.infof("Replica %s uses the %s", config.replicaId(), backplane.description());
         return backplane;

@@ -25,12 +25,16 @@ public final class RedisBackplane implements Backplane, AutoCloseable {
     private final RedisSubscriber subscriber;
     private final String address;
 
-    public RedisBackplane(ReactiveRedisDataSource redis, Vertx vertx, String address, boolean sharded,
-            Duration initialDelay, Duration maxDelay) {
+    /**
+     * @param replicaId names this replica's subscriber connection in Redis ({@code chorus-subscriber:<replica>} in
+     *        {@code CLIENT LIST})
+     */
+    public RedisBackplane(ReactiveRedisDataSource redis, Vertx vertx, String replicaId, String address,
+            boolean sharded, Duration initialDelay, Duration maxDelay) {
         this.redis = redis;
         this.pubsub = redis.pubsub(String.class);
         this.flavor = sharded ? PubSubFlavor.SHARDED : PubSubFlavor.CLASSIC;
-        this.subscriber = new RedisSubscriber(redis.getRedis(), flavor, vertx, new Backoff(initialDelay, maxDelay));
+        this.subscriber = new RedisSubscriber(redis.getRedis(), "chorus-subscriber:" + replicaId, flavor, vertx, new Backoff(initialDelay, maxDelay));
         this.address = address;
     }
 

@@ -12,10 +12,12 @@ import org.jboss.logging.Logger;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
  * All of a replica's Redis channel subscriptions over ONE dedicated connection, with channels added and removed
@@ -34,6 +36,7 @@ final class RedisSubscriber {
 
     private static final Logger LOG = Logger.getLogger(RedisSubscriber.class);
     private final Redis redis;
+    private final String name;
     private final PubSubFlavor flavor;
     private final Vertx vertx;
     private final Backoff backoff;
@@ -51,8 +54,13 @@ final class RedisSubscriber {
     private final Map<String, RedisChannelSubscription> pending = new LinkedHashMap<>();
     private volatile long reconnects;
 
-    RedisSubscriber(Redis redis, PubSubFlavor flavor, Vertx vertx, Backoff backoff) {
+    /**
+     * @param name the connection's name in Redis ({@code CLIENT SETNAME}), so an operator can tell which replica's
+     *        subscriber a connection in {@code CLIENT LIST} is
+     */
+    RedisSubscriber(Redis redis, String name, PubSubFlavor flavor, Vertx vertx, Backoff backoff) {
         this.redis = redis;
+        this.name = name;
         this.flavor = flavor;
         this.vertx = vertx;
         this.backoff = backoff;
@@ -188,8 +196,21 @@ final class RedisSubscriber {
                     failedAttempts, subscriptions.size());
         }
         failedAttempts = 0;
+        nameConnection(gen, conn);
         sendSubscribe(new ArrayList<>(subscriptions.values()));
         return true;
+    }
+
+    /** Names the connection, before it subscribes (a subscribed connection takes no other command). */
+    private void nameConnection(int gen, RedisConnection conn) {
+        conn.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name)).subscribe().with(ok -> {
+        }, failure -> {
+            if (failure instanceof ErrorType) {
+                LOG.debugf("Redis refused the name %s (%s); the subscriber is unnamed", name, failure.getMessage());
+            } else {
+                lost(gen, "CLIENT SETNAME failed: " + failure.getMessage());
+            }
+        });
     }
 
     private void sendSubscribe(List<RedisChannelSubscription> batch) {

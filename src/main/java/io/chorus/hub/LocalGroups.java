@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -88,6 +90,7 @@ final class LocalGroups<M> {
     private final Map<String, Group<M>> groups = new ConcurrentHashMap<>();
     /** Each member's groups, as small immutable sets (most members are in one or two groups). */
     private final Map<M, Set<String>> groupsOf = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> reliveActions = new CopyOnWriteArrayList<>();
 
     private static final class Group<M> {
         final String name;
@@ -210,6 +213,40 @@ final class LocalGroups<M> {
 
     String channelOf(String name) {
         return channelNaming.apply(name);
+    }
+
+    /**
+     * Runs the action with a group's name each time the group's subscription is live again after the backplane was
+     * lost (groups whose stream keeps history), before what was published meanwhile is read back from history.
+     */
+    void onRelive(Consumer<String> action) {
+        reliveActions.add(action);
+    }
+
+    /**
+     * Writes a frame about the group's presence ({@link ServerFrames#isPresenceEvent}) to the members that see it, in
+     * order with what the group delivers: held for joining members; what a refill under way holds follows it. Nothing
+     * when the group has no local member any more.
+     */
+    void writePresence(String name, String frame) {
+        Group<M> group = groups.get(name);
+        if (group == null) {
+            return;
+        }
+        synchronized (group) {
+            writeToMembers(group, frame, null, null, false);
+        }
+    }
+
+    /** Whether a member of the group here sees its presence events (not hidden from them, not a dialect's). */
+    boolean anyMemberSeesPresence(String name) {
+        Group<M> group = groups.get(name);
+        if (group == null) {
+            return false;
+        }
+        synchronized (group) {
+            return group.members.size() > group.presenceHidden.size() + group.dialectMembers;
+        }
     }
 
     /** Subscribes a group that stays subscribed without members (the broadcast group). */
@@ -652,6 +689,7 @@ final class LocalGroups<M> {
 
     /** The subscription is live again after the backplane was lost: deliver from history what was published meanwhile. */
     private void relived(Group<M> group) {
+        reliveActions.forEach(action -> action.accept(group.name));
         StreamPosition from;
         synchronized (group) {
             group.cohort = new Object();

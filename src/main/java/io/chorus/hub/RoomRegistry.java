@@ -54,6 +54,24 @@ public class RoomRegistry implements PresenceListener {
         this.maxAnnounced = config.presence().maxAnnounced();
         this.replicaId = config.replicaId();
         presence.listen(this);
+        rooms.onRelive(this::resendMembers);
+    }
+
+    /**
+     * The room's subscription is live again after the backplane was lost: presence events published meanwhile never
+     * reached this replica (they keep no history), so its members that see presence get the room's current members,
+     * pushed as a {@code members} without {@code ref}. Rooms past {@code max-announced} get nothing, as they get no
+     * events.
+     */
+    private void resendMembers(String room) {
+        if (!rooms.anyMemberSeesPresence(room)) {
+            return;
+        }
+        presence.members(room, maxListed).subscribe().with(members -> {
+            if (announces(members.count())) {
+                rooms.writePresence(room, ServerFrames.members(room, members.users(), null));
+            }
+        }, failure -> LOG.debugf("Members of %s not sent again after the backplane came back: %s", room, failure));
     }
 
     /** The backplane channel a room's messages and presence events travel on. */

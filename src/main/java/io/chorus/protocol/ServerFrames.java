@@ -39,9 +39,15 @@ public final class ServerFrames {
         return frame.startsWith(GAP_HEAD);
     }
 
-    /** Whether a delivered event is {@code member_joined} or {@code member_left}. */
+    /** How a room's {@code members} starts, pushed or answered. */
+    private static final String MEMBERS_HEAD = "{\"v\":" + VERSION + ",\"type\":\"members\"";
+
+    /**
+     * Whether a frame written to a room's members is about its presence ({@code member_joined}, {@code member_left},
+     * or a pushed {@code members}): members whose grant hides the room's presence never get one.
+     */
     public static boolean isPresenceEvent(String frame) {
-        return frame.startsWith(PRESENCE_HEAD);
+        return frame.startsWith(PRESENCE_HEAD) || frame.startsWith(MEMBERS_HEAD);
     }
 
     /**

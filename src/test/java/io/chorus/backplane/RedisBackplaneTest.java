@@ -1,6 +1,7 @@
 package io.chorus.backplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +42,18 @@ class RedisBackplaneTest extends BackplaneContract {
 
     @Override
     Backplane replica() {
-        RedisBackplane replica = new RedisBackplane(redis, vertx, hosts, false, Duration.ofMillis(100), Duration.ofSeconds(1));
+        RedisBackplane replica = new RedisBackplane(redis, vertx, "backplane-test", hosts, false, Duration.ofMillis(100), Duration.ofSeconds(1));
         replicas.add(replica);
         return replica;
+    }
+
+    @Test
+    void theSubscriberConnectionIsNamedForItsReplica() {
+        replica().subscribe("named-" + UUID.randomUUID(), m -> {
+        }).whenLive().await().atMost(Duration.ofSeconds(10));
+        String clients = redis.execute("CLIENT", "LIST", "TYPE", "pubsub").await().atMost(Duration.ofSeconds(10))
+                .toString();
+        assertTrue(clients.contains(" name=chorus-subscriber:backplane-test "), clients);
     }
 
     @Test

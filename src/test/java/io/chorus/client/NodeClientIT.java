@@ -48,6 +48,7 @@ class NodeClientIT {
             NodeScript.Result result = NodeScript
                     .node("--test", "--test-reporter=spec", "--test-timeout=60000", "client/")
                     .env("CHORUS_REPLICAS", "r1=" + r1.baseUri() + ",r2=" + r2.baseUri())
+                    .env("CHORUS_REDIS_PORT", Integer.toString(redis.port()))
                     .env("CHORUS_JWT_REPLICA", "jwt=" + secured.baseUri())
                     .env("CHORUS_BUSY_REPLICA", "busy=" + busy.baseUri())
                     .env("CHORUS_JWT_ISSUER", ISSUER)

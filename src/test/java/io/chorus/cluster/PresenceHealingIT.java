@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +20,8 @@ import io.chorus.testing.TestClient;
 /**
  * Presence heals: a replica killed with SIGKILL says no goodbye, yet its users leave presence within ttl + heartbeat;
  * a join that fails leaves no presence behind; a connection that closed while Redis was down leaves presence once
- * Redis is back, even when Redis comes back with its record.
+ * Redis is back, even when Redis comes back with its record; a replica cut off from Redis's pub/sub tells its members
+ * who is in their rooms once it is back.
  */
 class PresenceHealingIT {
 
@@ -94,6 +96,42 @@ class PresenceHealingIT {
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> host.members(room).equals(Set.of("host")));
         }
+    }
+
+    @Test
+    void aReplicaWhoseSubscriptionCameBackTellsItsMembersWhoIsInTheRoomNow() {
+        try (RedisProcess redis = RedisProcess.start();
+                ReplicaProcess cutOff = ReplicaProcess.start("cut-off", redis.hosts(),
+                        "chorus.reconnect.initial-delay=3s");
+                ReplicaProcess other = ReplicaProcess.start("other", redis.hosts());
+                TestClient alice = cutOff.connect("alice")) {
+            String room = "resync";
+            alice.join(room);
+            TestClient bob = other.connect("bob");
+            bob.join(room);
+            alice.next(f -> "member_joined".equals(f.path("type").asText()), TestClient.TIMEOUT);
+
+            // only the cut-off replica's subscriber connection goes; it reconnects after 3 s
+            redis.command("CLIENT", "KILL", "ID", subscriberConnectionId(redis, "cut-off"));
+            bob.close(); // bob's member_left is published while the cut-off replica hears nothing
+
+            JsonNode members = alice.next(f -> "members".equals(f.path("type").asText()) && !f.has("ref"),
+                    Duration.ofSeconds(20));
+            assertEquals(room, members.get("room").asText());
+            Set<String> users = new HashSet<>();
+            members.get("users").forEach(user -> users.add(user.asText()));
+            assertEquals(Set.of("alice"), users, "bob left while the replica was cut off");
+        }
+    }
+
+    /** The id of a replica's subscriber connection, by its name in {@code CLIENT LIST}. */
+    private static String subscriberConnectionId(RedisProcess redis, String replica) {
+        Matcher client = Pattern.compile("id=(\\d+) [^\\n]*name=chorus-subscriber:" + Pattern.quote(replica) + " ")
+                .matcher(redis.command("CLIENT", "LIST", "TYPE", "pubsub"));
+        if (!client.find()) {
+            throw new AssertionError("no subscriber connection of " + replica + " in CLIENT LIST");
+        }
+        return client.group(1);
     }
 
     private static double openConnections(ReplicaProcess replica) {
