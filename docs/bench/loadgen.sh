@@ -49,5 +49,10 @@ fi
 if [ -n "${LOADGEN_CPUS:-}" ]; then
   PIN+=(taskset -c "$LOADGEN_CPUS")
 fi
-exec "${PIN[@]}" java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseParallelGC -Dvertx.disableDnsResolver=true \
+# LOADGEN_SERVER_JAVA_HOME: the JDK that runs Chorus replicas (default: the generator's own, the java on PATH)
+SERVER_JAVA=()
+if [ -n "${LOADGEN_SERVER_JAVA_HOME:-}" ]; then
+  SERVER_JAVA=(-Dchorus.replica.java-home="$LOADGEN_SERVER_JAVA_HOME")
+fi
+exec "${PIN[@]}" java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseParallelGC -Dvertx.disableDnsResolver=true "${SERVER_JAVA[@]}" \
   io.chorus.loadgen.LoadGenerator "$@"

@@ -138,7 +138,15 @@ public final class ReplicaProcess implements AutoCloseable {
     }
 
     private static String javaBinary() {
-        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        return Paths.get(javaHome(), "bin", "java").toString();
+    }
+
+    /**
+     * The JDK that runs replicas: {@code chorus.replica.java-home} when set (a benchmark comparing JDKs), else the one
+     * running this code.
+     */
+    public static String javaHome() {
+        return System.getProperty("chorus.replica.java-home", System.getProperty("java.home"));
     }
 
     /**

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.HdrHistogram.Histogram;
 
+import io.chorus.testing.ReplicaProcess;
+
 /**
  * The Chorus load generator (issue 8): opens N WebSocket connections over several replicas and loopback source
  * addresses, joins rooms, publishes at a target rate (or ramps to find the highest sustainable one), and reports
@@ -111,6 +113,7 @@ public final class LoadGenerator {
         setup.put("generatorNice", ServerMemoryProbe.nice(ProcessHandle.current().pid()));
         setup.put("server", options.server().cliName());
         setup.put("serverJvmOpts", options.server().isChorus() ? options.serverJvmOpts() : "not a JVM");
+        setup.put("serverJava", options.server().isChorus() ? serverJava() : "not a JVM");
         setup.put("generatorMaxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         setup.put("sourceAddresses", options.sourceAddresses());
 
@@ -651,6 +654,21 @@ public final class LoadGenerator {
         } catch (TimeoutException e) {
             throw new IllegalStateException(what + " did not finish in time", e);
         }
+    }
+
+    /** The JDK that runs Chorus replicas, with its version (from its {@code release} file). */
+    private static String serverJava() {
+        Path home = Path.of(ReplicaProcess.javaHome());
+        try {
+            for (String line : Files.readAllLines(home.resolve("release"))) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    return home + " (" + line.substring("JAVA_VERSION=".length()).replace("\"", "") + ")";
+                }
+            }
+        } catch (IOException e) {
+            // no release file: the home alone says which JDK
+        }
+        return home.toString();
     }
 
     private static String affinity() {

@@ -205,7 +205,7 @@ final class ServerCluster implements AutoCloseable {
 
     /** The JDK's "profile" JFR settings with Java method sampling every 1 ms instead of 10 ms (short runs). */
     private static Path profilingSettings(Path dir) throws IOException {
-        Path jdkProfile = Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc");
+        Path jdkProfile = Path.of(ReplicaProcess.javaHome(), "lib", "jfr", "profile.jfc");
         Path settings = dir.resolve("loadgen-profile.jfc");
         Files.writeString(settings, Files.readString(jdkProfile).replace(
                 "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",

@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.chorus.testing.ReplicaProcess;
+
 /**
  * Reads what a server process costs, from outside it: resident memory and CPU time from {@code /proc/PID}, and the
  * Java heap in use (after a full GC, so only live objects count) through {@code jcmd}. Linux only.
@@ -176,7 +178,7 @@ final class ServerMemoryProbe {
     }
 
     private static String jcmdBinary() {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Path jcmd = Path.of(ReplicaProcess.javaHome(), "bin", "jcmd"); // the replicas' own JDK attaches to them
         return Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd";
     }
 
