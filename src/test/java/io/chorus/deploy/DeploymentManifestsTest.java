@@ -83,6 +83,21 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void everyImageRunsAJdkThatKnowsItsOptions() throws java.io.IOException {
+        Properties properties = Manifests.applicationProperties();
+        String jibBase = Manifests.prodValue(properties, "quarkus.jib.base-jvm-image");
+        for (String file : List.of("Dockerfile.jvm", "Dockerfile.legacy-jar")) {
+            String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src", "main", "docker", file));
+            String base = dockerfile.lines().filter(line -> line.startsWith("FROM ")).findFirst().orElseThrow()
+                    .substring("FROM ".length()).trim();
+            assertEquals(jibBase, base, file + " and Jib's image start from the same JDK");
+            // -XX:+UseCompactObjectHeaders is a JDK 24+ option: on an older JDK the JVM refuses to start
+            assertTrue(!dockerfile.contains("-XX:+UseCompactObjectHeaders") || base.matches(".*/openjdk-(2[4-9]|[3-9]\\d)-runtime:.*"),
+                    file + " runs " + base);
+        }
+    }
+
+    @Test
     void theRedisAddressComesFromASecretOrConfigMapInBoth() {
         for (JsonNode podSpec : List.of(deployment().path("spec").path("template").path("spec"),
                 knativeService().path("spec").path("template").path("spec"))) {
