@@ -1,10 +1,12 @@
 package io.chorus.transport;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -139,6 +141,36 @@ class RoomsTest {
             assertEquals("carol", left.get("user").asText());
             assertEquals(room, left.get("room").asText());
             assertEquals(Set.of("watcher"), watcher.members(room));
+        }
+    }
+
+    @Test
+    void clientsThatCloseRightAfterJoiningLeaveNoMemberBehindInWhatTheRoomHeard() {
+        String room = room();
+        try (TestClient watcher = TestClient.connect(base, "watcher");
+                TestClient listener = TestClient.connect(base, "listener")) {
+            watcher.join(room);
+            listener.join(room);
+            listener.drain();
+            for (int i = 0; i < 50; i++) {
+                TestClient hasty = TestClient.connect(base, "hasty-" + i);
+                hasty.welcome();
+                hasty.send("{\"type\":\"join\",\"room\":\"" + room + "\",\"ref\":\"j\"}");
+                hasty.close(); // without waiting for joined: the close races the join
+            }
+            await().atMost(TestClient.TIMEOUT).until(() -> watcher.members(room).equals(Set.of("listener", "watcher")));
+
+            // the events the listener heard, applied in the order they came, end where the records are
+            Set<String> heard = new HashSet<>(Set.of("listener", "watcher"));
+            for (JsonNode frame : listener.framesWithin(Duration.ofSeconds(2))) {
+                String type = frame.path("type").asText();
+                if ("member_joined".equals(type)) {
+                    heard.add(frame.get("user").asText());
+                } else if ("member_left".equals(type)) {
+                    heard.remove(frame.get("user").asText());
+                }
+            }
+            assertEquals(Set.of("listener", "watcher"), heard, "a member_joined came after its member_left");
         }
     }
 
