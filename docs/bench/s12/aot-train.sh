@@ -5,6 +5,7 @@ cd "$(dirname "$0")/../../.."
 J25=/usr/lib/jvm/temurin-25-jdk-amd64
 APP=${APP:-/tmp/wt-aot/target/quarkus-app}   # an aot-jar build: JAVA_HOME=$J25 ./mvnw -B package -DskipTests -Paot
 NEW="-XX:+UseSerialGC -Xms32m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:+UseCompactObjectHeaders"
+mkdir -p /tmp/aot
 RPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 HPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no > /tmp/aot/redis.log 2>&1 &

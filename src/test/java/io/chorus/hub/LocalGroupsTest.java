@@ -1,6 +1,7 @@
 package io.chorus.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -252,6 +253,21 @@ class LocalGroupsTest {
         assertEquals(List.of(joined), seer.frames.stream().filter(ServerFrames::isPresenceEvent).toList());
         assertEquals(0, count(hidden.frames, ServerFrames::isPresenceEvent));
         assertEquals(offsets(1, 1), hidden.offsets());
+    }
+
+    @Test
+    void aPushedMembersListReachesOnlyTheMembersThatSeePresence() {
+        Member hidden = new Member("h", "loop-1");
+        rooms.add(ROOM, hidden, null, false, hidden.answers()).await().atMost(WAIT);
+        assertFalse(rooms.anyMemberSeesPresence(ROOM), "nobody here would read it: no members read from Redis");
+        Member seer = join(new Member("s", "loop-2"), null);
+        assertTrue(rooms.anyMemberSeesPresence(ROOM));
+
+        String members = ServerFrames.members(ROOM, List.of("s", "t"), null);
+        rooms.writePresence(ROOM, members);
+        assertEquals(List.of(members), seer.frames.stream().filter(ServerFrames::isPresenceEvent).toList());
+        assertEquals(0, count(hidden.frames, ServerFrames::isPresenceEvent));
+        rooms.writePresence("a-room-nobody-is-in", members); // nothing to write to: nothing happens
     }
 
     // --- the stage
