@@ -34,7 +34,8 @@ public final class RedisBackplane implements Backplane, AutoCloseable {
         this.redis = redis;
         this.pubsub = redis.pubsub(String.class);
         this.flavor = sharded ? PubSubFlavor.SHARDED : PubSubFlavor.CLASSIC;
-        this.subscriber = new RedisSubscriber(redis.getRedis(), "chorus-subscriber:" + replicaId, flavor, vertx, new Backoff(initialDelay, maxDelay));
+        this.subscriber = new RedisSubscriber(redis.getRedis(), "chorus-subscriber:" + replicaId, flavor, vertx,
+                new Backoff(initialDelay, maxDelay));
         this.address = address;
     }
 

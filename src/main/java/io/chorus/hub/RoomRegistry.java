@@ -61,14 +61,14 @@ public class RoomRegistry implements PresenceListener {
      * The room's subscription is live again after the backplane was lost: presence events published meanwhile never
      * reached this replica (they keep no history), so its members that see presence get the room's current members,
      * pushed as a {@code members} without {@code ref}. Rooms past {@code max-announced} get nothing, as they get no
-     * events.
+     * events; nor do rooms with more users than {@code max-listed} (a partial list would read as departures).
      */
     private void resendMembers(String room) {
         if (!rooms.anyMemberSeesPresence(room)) {
             return;
         }
         presence.members(room, maxListed).subscribe().with(members -> {
-            if (announces(members.count())) {
+            if (announces(members.count()) && members.users().size() == members.count()) { // the whole list
                 rooms.writePresence(room, ServerFrames.members(room, members.users(), null));
             }
         }, failure -> LOG.debugf("Members of %s not sent again after the backplane came back: %s", room, failure));

@@ -64,8 +64,8 @@ class RedisHistoryTest extends HistoryContract {
 
     @Override
     Backplane observer() {
-        RedisBackplane backplane = new RedisBackplane(redis, vertx, "history-test", "test", false, Duration.ofMillis(100),
-                Duration.ofSeconds(1));
+        RedisBackplane backplane = new RedisBackplane(redis, vertx, "history-test", "test", false,
+                Duration.ofMillis(100), Duration.ofSeconds(1));
         observers.add(backplane);
         return backplane;
     }
