@@ -171,7 +171,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             boolean left = user.equals(change.user());
             add.emitter().complete(new Change(first && !left ? user : null, change.users()));
             if (left && !first) {
-                listeners.forEach(l -> l.left(scope, user, change.users()));
+                reportLeft(scope, user, change.users());
             }
         }, failure -> {
             // the heartbeat removes it later, and reports the user left if it was its last connection
@@ -253,7 +253,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 restore(scope, connections); // adds are idempotent: the recorded ones are left as they are
             }
             if (reply.size() > 3) {
-                removeClosed(scope, strings(reply.get(3)));
+                removeAllClosed(scope, strings(reply.get(3)));
             }
         }, failure -> LOG.debugf("Presence heartbeat in %s failed: %s", scope, failure));
     }
@@ -264,12 +264,12 @@ public final class RedisPresence implements Presence, AutoCloseable {
      * it twice (its own removal was still on the way) changes nothing the second time. Its user, if that was the
      * user's last connection in the scope, is reported as left.
      */
-    private void removeClosed(String scope, List<String> recorded) {
+    private void removeAllClosed(String scope, List<String> recorded) {
         for (String connection : recorded) {
             if (!isLocal(scope, connection)) {
                 removeClosed(scope, connection).subscribe().with(change -> {
                     if (change.user() != null) {
-                        listeners.forEach(l -> l.left(scope, change.user(), change.users()));
+                        reportLeft(scope, change.user(), change.users());
                     }
                 }, failure -> {
                     // logged; the next heartbeat finds the connection again
@@ -309,7 +309,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void reportLeft(String scope, Response left, long users) {
-        strings(left).forEach(user -> listeners.forEach(l -> l.left(scope, user, users)));
+        strings(left).forEach(user -> reportLeft(scope, user, users));
+    }
+
+    private void reportLeft(String scope, String user, long users) {
+        listeners.forEach(l -> l.left(scope, user, users));
     }
 
     private static List<String> strings(Response array) {

@@ -70,8 +70,8 @@ public class ChatSocket {
     private final Fanout fanout;
 
     ChatSocket(Sessions sessions, Publisher publisher, RoomRegistry rooms, UserRegistry users, ChorusMeters meters,
-            CommandBudget budget, ConnectionFailures failures, RecentHistory history, Fanout fanout, ChorusConfig config) {
-        this.fanout = fanout;
+            CommandBudget budget, ConnectionFailures failures, RecentHistory history, Fanout fanout,
+            ChorusConfig config) {
         this.sessions = sessions;
         this.history = history;
         this.failures = failures;
@@ -84,6 +84,7 @@ public class ChatSocket {
         this.publisher = publisher;
         this.parser = new ClientFrameParser(config.limits().maxJsonDepth());
         this.replicaId = config.replicaId();
+        this.fanout = fanout;
     }
 
     /**

@@ -42,8 +42,8 @@ class RedisBackplaneTest extends BackplaneContract {
 
     @Override
     Backplane replica() {
-        RedisBackplane replica = new RedisBackplane(redis, vertx, "backplane-test", hosts, false, Duration.ofMillis(100),
-                Duration.ofSeconds(1));
+        RedisBackplane replica = new RedisBackplane(redis, vertx, "backplane-test", hosts, false,
+                Duration.ofMillis(100), Duration.ofSeconds(1));
         replicas.add(replica);
         return replica;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +49,8 @@ class FrameBytesIT {
                 }
                 try (TestClient joiner = replica.connect("joiner-" + round)) { // replays what the round published
                     joiner.send("{\"type\":\"join\",\"room\":\"" + room + "\",\"since\":{\"offset\":"
-                            + (first.get("offset").asLong() - 1) + ",\"epoch\":\"" + first.get("epoch").asText() + "\"}}");
+                            + (first.get("offset").asLong() - 1) + ",\"epoch\":\"" + first.get("epoch").asText()
+                            + "\"}}");
                     assertTrue(joiner.next("joined").get("recovered").asBoolean());
                     for (int i = 0; i < MESSAGES; i++) {
                         assertEquals(i, joiner.next("message").get("payload").asInt());
@@ -69,8 +69,7 @@ class FrameBytesIT {
     }
 
     private static void collectGarbage(ReplicaProcess replica) throws IOException, InterruptedException {
-        String jcmdBinary = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(); // the replica's JDK
-        Process jcmd = new ProcessBuilder(jcmdBinary, Long.toString(replica.pid()), "GC.run")
+        Process jcmd = new ProcessBuilder(ReplicaProcess.jdkTool("jcmd"), Long.toString(replica.pid()), "GC.run")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS), "jcmd GC.run");
         assertEquals(0, jcmd.exitValue(), "jcmd GC.run");

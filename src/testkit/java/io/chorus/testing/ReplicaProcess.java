@@ -102,7 +102,7 @@ public final class ReplicaProcess implements AutoCloseable {
             Path log = launch.log() != null ? launch.log() : Files.createTempFile("chorus-replica-" + id + "-", ".log");
             String[] extraProperties = launch.extraProperties();
             List<String> command = new ArrayList<>(launch.commandPrefix());
-            command.add(javaBinary());
+            command.add(jdkTool("java"));
             command.addAll(launch.jvmOptions());
             command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                     "-Dchorus.replica-id=" + id));
@@ -137,8 +137,9 @@ public final class ReplicaProcess implements AutoCloseable {
         return jar;
     }
 
-    private static String javaBinary() {
-        return Paths.get(javaHome(), "bin", "java").toString();
+    /** A tool of the JDK that runs replicas ({@code java}, {@code jcmd}): a replica is attached to by its own JDK. */
+    public static String jdkTool(String name) {
+        return Paths.get(javaHome(), "bin", name).toString();
     }
 
     /**

@@ -178,8 +178,8 @@ final class ServerMemoryProbe {
     }
 
     private static String jcmdBinary() {
-        Path jcmd = Path.of(ReplicaProcess.javaHome(), "bin", "jcmd"); // the replicas' own JDK attaches to them
-        return Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd";
+        String jcmd = ReplicaProcess.jdkTool("jcmd");
+        return Files.isExecutable(Path.of(jcmd)) ? jcmd : "jcmd";
     }
 
     private static double clockTicks() {
