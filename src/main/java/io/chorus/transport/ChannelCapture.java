@@ -1,10 +1,5 @@
 package io.chorus.transport;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-
 import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 
@@ -28,13 +23,11 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
- * <li>drops the upgrade request's headers that the handshake itself does not read, now that every check has read
- * what it needs: websockets-next copies the headers into the connection's {@code handshakeRequest()} for the
- * connection's whole life, and nothing reads them there (Chorus takes only the query). A browser sends a dozen
- * (cookies, user agent, languages, origin), each a name and a value kept per connection. The handshake's own stay:
- * {@link #HANDSHAKE_HEADERS}.</li>
- * <li>lets go of the rest once the connection is open ({@link Session#releaseUpgrade}): Vert.x keeps its header map
- * for the connection's life, and websockets-next has already copied them.</li>
+ * <li>empties the upgrade request's headers as the handshake's response leaves ({@link UpgradeHeadersRelease}), once every
+ * check and the handshake itself have read them: websockets-next copies what is left into the connection's
+ * {@code handshakeRequest()} for the connection's whole life, and nothing reads them there (Chorus takes only the
+ * query). A browser sends a dozen (cookies, user agent, languages, origin) and the handshake's own five always come:
+ * each a name, a value and a list kept per connection.</li>
  * </ul>
  * Vert.x internals ({@code ConnectionBase}): should they change, connections simply have no outlet and Fanout writes
  * through Quarkus' {@code sendText}.
@@ -43,14 +36,11 @@ import io.vertx.core.net.impl.ConnectionBase;
 @Priority(UpgradeOrder.CAPTURE)
 public class ChannelCapture implements HttpUpgradeCheck {
 
-    /** What Vert.x's and websockets-next's handshake read after the checks (lower case, as Vert.x compares). */
-    static final Set<String> HANDSHAKE_HEADERS = Set.of("host", "connection", "upgrade", "sec-websocket-key",
-            "sec-websocket-version", "sec-websocket-protocol", "sec-websocket-extensions");
-
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         Session session = WebSocketLink.at(context.userData());
         HttpConnection connection = context.httpRequest().connection();
+        MultiMap headers = context.httpRequest().headers();
         if (connection instanceof ConnectionBase base) {
             session.outlet(Fanout.outletOf(base.channel()));
             ChannelPipeline pipeline = base.channel().pipeline();
@@ -58,16 +48,9 @@ public class ChannelCapture implements HttpUpgradeCheck {
             if (idle != null) {
                 pipeline.remove(idle);
             }
+            UpgradeHeadersRelease.install(pipeline, headers);
         }
-        MultiMap headers = context.httpRequest().headers();
-        List<String> unread = new ArrayList<>();
-        for (String name : headers.names()) {
-            if (!HANDSHAKE_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                unread.add(name);
-            }
-        }
-        unread.forEach(headers::remove);
-        session.upgradeRelease(headers::clear);
+        session.upgradeRelease(headers::clear); // Vert.x keeps its map too: emptied once open, whatever happened above
         return CheckResult.permitUpgrade();
     }
 }
