@@ -8,9 +8,14 @@ import java.net.URI;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.chorus.testing.RedisTestResource;
+import io.micrometer.core.instrument.LongTaskTimer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.noop.NoopLongTaskTimer;
 import io.chorus.testing.TestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -23,6 +28,9 @@ class MetricsTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void publishingAndDeliveringMoveTheChorusMeters() {
@@ -52,6 +60,13 @@ class MetricsTest {
             given().when().get("/q/metrics").then().statusCode(200)
                     .body(org.hamcrest.Matchers.not(containsString("uri=\"/ws\"")));
         }
+    }
+
+    @Test
+    void theHttpServerStartsNoTimerSampleForEachConnection() {
+        LongTaskTimer perConnection = LongTaskTimer.builder(ConnectionTimerOff.TIMER).register(registry);
+        assertTrue(perConnection instanceof NoopLongTaskTimer, "a sample kept per open connection: " + perConnection);
+        assertTrue(registry.find(ConnectionTimerOff.TIMER).meters().isEmpty());
     }
 
     @Test
