@@ -28,7 +28,10 @@ public final class UpgradeOrder {
      * {@code Retry-After} when there is none); the last refusal, so that no later check can leave a place taken.
      */
     public static final int ADMISSION_PLACE = 50;
-    /** {@code transport.ChannelCapture}: hands the channel to delivery, removes the HTTP idle handler. */
+    /**
+     * {@code transport.ChannelCapture}: hands the channel to delivery, removes the HTTP idle handler, and empties the
+     * upgrade's headers as the 101 leaves.
+     */
     public static final int CAPTURE = 20;
     /** {@code transport.StrictFramePipeline}: adds the frame guard (it takes the outlet ChannelCapture made). */
     public static final int PIPELINE = 10;

@@ -23,8 +23,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>removes the HTTP server's idle-timeout handler: a WebSocket's liveness is the server's pings and
  * {@link io.chorus.hub.IdleConnections} (4002), and the handler cost every connection a scheduled task and every
  * write a listener.</li>
- * <li>empties the upgrade request's headers as the handshake's response leaves ({@link UpgradeHeadersRelease}), once every
- * check and the handshake itself have read them: websockets-next copies what is left into the connection's
+ * <li>empties the upgrade request's headers as the handshake's response leaves ({@link UpgradeHeadersRelease}), once
+ * every check and the handshake itself have read them: websockets-next copies what is left into the connection's
  * {@code handshakeRequest()} for the connection's whole life, and nothing reads them there (Chorus takes only the
  * query). A browser sends a dozen (cookies, user agent, languages, origin) and the handshake's own five always come:
  * each a name, a value and a list kept per connection.</li>
@@ -50,7 +50,7 @@ public class ChannelCapture implements HttpUpgradeCheck {
             }
             UpgradeHeadersRelease.install(pipeline, headers);
         }
-        session.upgradeRelease(headers::clear); // Vert.x keeps its map too: emptied once open, whatever happened above
+        session.upgradeRelease(headers::clear); // Vert.x keeps the map: emptied once open even if no release sat above
         return CheckResult.permitUpgrade();
     }
 }

@@ -14,7 +14,7 @@ import io.vertx.core.MultiMap;
  * {@code 101} from them), and websockets-next copies whatever is left into the connection's
  * {@code handshakeRequest()} right after, for the connection's whole life. Every check has run before; Chorus reads
  * only the query afterwards. Emptied here, the copy is the shared empty map instead of five names, five values and
- * their lists per connection (~0.6 KB of heap each at 10,000 connections).
+ * their lists per connection (~650 bytes of heap each; docs/benchmarks.md, session 13).
  * <p>
  * A one-shot handler just above the HTTP response encoder, where the response is still an {@link HttpResponse}: it
  * acts on the first response written (a refusal too, harmlessly) and takes itself out of the pipeline.
@@ -29,17 +29,15 @@ final class UpgradeHeadersRelease extends ChannelOutboundHandlerAdapter {
         this.headers = headers;
     }
 
-    /** Installs the release above the pipeline's HTTP response encoder; false when there is none to sit above. */
-    static boolean install(ChannelPipeline pipeline, MultiMap headers) {
+    /** Installs the release above the pipeline's HTTP response encoder; nothing when there is none to sit above. */
+    static void install(ChannelPipeline pipeline, MultiMap headers) {
         var encoder = pipeline.context(HttpResponseEncoder.class);
         if (encoder == null) {
             encoder = pipeline.context(HttpServerCodec.class);
         }
-        if (encoder == null || pipeline.get(NAME) != null) {
-            return false;
+        if (encoder != null && pipeline.get(NAME) == null) {
+            pipeline.addAfter(encoder.name(), NAME, new UpgradeHeadersRelease(headers));
         }
-        pipeline.addAfter(encoder.name(), NAME, new UpgradeHeadersRelease(headers));
-        return true;
     }
 
     @Override
