@@ -12,26 +12,12 @@
 set -u
 NAME=$1; APP=$2; EXTRA=$3; N=${4:-10000}
 cd "$(dirname "$0")/../../.."
-OUT=target/memory/$NAME; rm -rf $OUT; mkdir -p $OUT
-ulimit -n $(ulimit -Hn)
-RPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-HPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no >$OUT/redis.log 2>&1 &
-RPID=$!
-sleep 0.5
-LEAN=${LEAN:-"-XX:+UseSerialGC -Xms32m -Xmn16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000"}
-${JAVA:-java} -Xmx256m $LEAN -XX:NativeMemoryTracking=summary $EXTRA -Dquarkus.http.port=$HPORT -Dquarkus.http.host=127.0.0.1 \
-  -Dchorus.replica-id=r1 -Dquarkus.redis.hosts=redis://127.0.0.1:$RPORT -Dchorus.auth.anonymous=true \
-  -jar $APP/quarkus-run.jar >$OUT/replica.log 2>&1 &
-JPID=$!
-echo "replica $JPID redis $RPID port $HPORT"
-for i in $(seq 60); do curl -sf http://127.0.0.1:$HPORT/q/health/ready >/dev/null && break; sleep 0.5; done
+. docs/bench/memory/one-replica.sh
 sleep 2
 jcmd $JPID GC.run >/dev/null; sleep 1
 jcmd $JPID VM.native_memory baseline >/dev/null
 jcmd $JPID GC.class_histogram > $OUT/histo0.txt
 grep VmRSS /proc/$JPID/status > $OUT/rss0.txt
-CP="src/bench/loadgen/target/classes:$(cat src/bench/loadgen/target/loadgen.classpath)"
 java -Xms2g -Xmx2g -XX:+UseParallelGC -Dvertx.disableDnsResolver=true -cp "$CP" io.chorus.loadgen.LoadGenerator \
   --scenario=idle --targets=ws://127.0.0.1:$HPORT/ws --server-pids=$JPID --connections=$N --rate=2 --duration=5s \
   --warmup=0s --idle-window=${IDLE:-60s} --max-run=300s --out=$OUT/lg > $OUT/loadgen.log 2>&1 &
