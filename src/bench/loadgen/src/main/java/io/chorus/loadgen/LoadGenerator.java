@@ -44,6 +44,8 @@ public final class LoadGenerator {
      * the replica holds once idle. The same age as the baseline's, so both readings are of a settled process.
      */
     static final Duration LOADED_SETTLE = BASELINE_AGE;
+    /** How often a replica's RSS is read through the idle window ({@link IdleRss}). */
+    static final Duration IDLE_RSS_EVERY = Duration.ofSeconds(2);
 
     private final LoadOptions options;
     private final PrintStream out;
@@ -223,7 +225,7 @@ public final class LoadGenerator {
             Map<String, double[]> idleStart = cpuAll(replicas);
             long commandsStart = cluster.redisCommandsProcessed();
             long idleStartNanos = System.nanoTime();
-            sleep(options.idleWindow());
+            Map<String, IdleRss> idleRss = readRssUntil(replicas, idleStartNanos + options.idleWindow().toNanos());
             double idleSeconds = (System.nanoTime() - idleStartNanos) / 1e9;
             long commandsEnd = cluster.redisCommandsProcessed();
             Map<String, Object> idle = cpuDelta(idleStart, cpuAll(replicas), idleSeconds, 0);
@@ -234,6 +236,7 @@ public final class LoadGenerator {
             idle.put("redisCommandsPerSecond", commandsStart < 0 || commandsEnd < 0 ? "unknown"
                     : Report.round((commandsEnd - commandsStart - 1) / idleSeconds));
             idle.put("closedByServerSoFar", fleet.closedUnexpectedly());
+            addIdleRss(memory, plan, idleRss);
             report.put("idle", idle);
             log("idle: " + idle);
         }
@@ -693,6 +696,44 @@ public final class LoadGenerator {
 
     private void log(String line) {
         out.println("[loadgen] " + line);
+    }
+
+    /** Reads every replica's RSS every {@link #IDLE_RSS_EVERY} until {@code endNanos} (System.nanoTime()). */
+    private static Map<String, IdleRss> readRssUntil(List<ServerCluster.Replica> replicas, long endNanos) {
+        Map<String, IdleRss> readings = new LinkedHashMap<>();
+        replicas.forEach(replica -> readings.put(replica.id(), new IdleRss()));
+        long now;
+        while ((now = System.nanoTime()) < endNanos) {
+            for (ServerCluster.Replica replica : replicas) {
+                if (replica.pid() > 0) {
+                    readings.get(replica.id()).add(ServerMemoryProbe.statusField(replica.pid(), "VmRSS"));
+                }
+            }
+            sleep(Duration.ofNanos(Math.min(IDLE_RSS_EVERY.toNanos(), endNanos - now)));
+        }
+        return readings;
+    }
+
+    /**
+     * Adds to each replica's memory entry the median of its RSS readings through the idle window, and the RSS per
+     * connection it gives over the same baseline as {@code rssPerConnectionKiB} (which is one reading).
+     */
+    private void addIdleRss(Map<String, Object> memory, Scenario.Plan plan, Map<String, IdleRss> readings) {
+        for (ServerCluster.Replica replica : cluster.replicas()) {
+            IdleRss rss = readings.get(replica.id());
+            if (rss == null || rss.readings() == 0 || !(memory.get(replica.id()) instanceof Map<?, ?> found)) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> entry = (Map<String, Object>) found;
+            int connections = plan.connectionsOn(cluster.replicas().indexOf(replica));
+            entry.put("rssIdleMedianKiB", rss.medianKiB());
+            entry.put("rssIdleReadings", rss.readings());
+            if (connections > 0 && entry.get("rssBaselineKiB") instanceof Long baseline) {
+                entry.put("rssPerConnectionIdleMedianKiB",
+                        Report.round((rss.medianKiB() - baseline) / (double) connections));
+            }
+        }
     }
 
     private static void sleep(Duration duration) {
