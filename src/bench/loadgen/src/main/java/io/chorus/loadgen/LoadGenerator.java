@@ -698,12 +698,15 @@ public final class LoadGenerator {
         out.println("[loadgen] " + line);
     }
 
-    /** Reads every replica's RSS every {@link #IDLE_RSS_EVERY} until {@code endNanos} (System.nanoTime()). */
+    /**
+     * Reads every replica's RSS every {@link #IDLE_RSS_EVERY} until {@code endNanos} (System.nanoTime()), or until the
+     * run is interrupted (its deadline), as the plain wait did.
+     */
     private static Map<String, IdleRss> readRssUntil(List<ServerCluster.Replica> replicas, long endNanos) {
         Map<String, IdleRss> readings = new LinkedHashMap<>();
         replicas.forEach(replica -> readings.put(replica.id(), new IdleRss()));
         long now;
-        while ((now = System.nanoTime()) < endNanos) {
+        while ((now = System.nanoTime()) < endNanos && !Thread.currentThread().isInterrupted()) {
             for (ServerCluster.Replica replica : replicas) {
                 if (replica.pid() > 0) {
                     readings.get(replica.id()).add(ServerMemoryProbe.statusField(replica.pid(), "VmRSS"));
